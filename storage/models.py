@@ -1,0 +1,169 @@
+"""Tables. Identity and free text are declared with the encrypted column types; routing fields
+(office, category, dates, status) stay plain so offices can filter and count them.
+
+The table classes carry ciphertext-backed fields and never leave ``storage``/``handlers`` as they
+are: what an officer or an API client sees is built from them explicitly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.crypto import BlindIndex, Encrypted, EncryptedBytes, EncryptedJSON
+
+# Named constraints let Alembic alter tables on SQLite (batch mode) and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class Office(SQLModel, table=True):
+    """A Bawaslu office; its key is the Kemendagri code of its region ("RI" for Bawaslu RI)."""
+
+    code: str = Field(primary_key=True, max_length=8)
+    name: str = Field(max_length=120)
+    level: str = Field(max_length=12)  # ri | provinsi | kabupaten | kota
+    parent_code: str | None = Field(default=None, max_length=8, index=True)
+    timezone: str = Field(default="Asia/Jakarta", max_length=32)
+    # Office contacts are institutional, not reporter identity: stored plainly.
+    telegram_chat_id: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class Reporter(SQLModel, table=True):
+    """One person on one channel. Nothing here reveals who they are without the keys."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    lookup: str = Field(sa_type=BlindIndex("reporter.lookup"), unique=True)
+    channel: str = Field(sa_type=Encrypted("reporter.channel"))
+    address: str = Field(sa_type=Encrypted("reporter.address"))
+    profile_name: str | None = Field(default=None, sa_type=Encrypted("reporter.profile_name"))
+    lang: str = Field(default="id", max_length=5)
+    created_at: datetime
+    last_inbound_at: datetime
+    unreachable: bool = False
+    subscribed: bool = False
+
+
+class Conversation(SQLModel, table=True):
+    """Where a reporter stands in a flow, and their draft; one row per reporter.
+
+    ``version`` is bumped on every save so that two workers racing on one reporter cannot both
+    write: the loser's UPDATE matches no row and its whole turn is retried.
+    """
+
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), primary_key=True)
+    )
+    step: str | None = Field(default=None, max_length=32)
+    state: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON("conversation.state"))
+    version: int = 0
+    updated_at: datetime
+
+
+class InboundMessage(SQLModel, table=True):
+    """Platform message ids already processed: platforms retry, each message acts once."""
+
+    __table_args__ = (UniqueConstraint("channel", "platform_id", name="uq_inbound_channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    platform_id: str = Field(max_length=128)
+    received_at: datetime = Field(index=True)
+
+
+class Ticket(SQLModel, table=True):
+    """A submitted report. Free text is encrypted; routing fields are queryable."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=16)
+    receipt_hash: str = Field(max_length=200)
+    reporter_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="SET NULL"), index=True),
+    )
+    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    region_code: str = Field(index=True, max_length=8)
+    category: str = Field(index=True, max_length=32)
+    institution_level: str = Field(max_length=12)
+    incident_date: date
+    learned_date: date
+    late: bool = False
+    status: str = Field(default="baru", index=True, max_length=24)
+    lang: str = Field(default="id", max_length=5)
+    created_at: datetime = Field(index=True)
+    updated_at: datetime
+    accused_position: str = Field(sa_type=Encrypted("ticket.accused_position", "content"))
+    accused_name: str | None = Field(
+        default=None, sa_type=Encrypted("ticket.accused_name", "content")
+    )
+    description: str = Field(sa_type=Encrypted("ticket.description", "content"))
+    witnesses: str | None = Field(default=None, sa_type=Encrypted("ticket.witnesses", "content"))
+
+
+class Evidence(SQLModel, table=True):
+    """A link or file attached to a report; files are stored encrypted, never on disk in clear.
+
+    Evidence first belongs to the reporter's draft (``ticket_id`` empty) and moves to the ticket
+    on submission, so a cancelled draft takes its files with it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), index=True),
+    )
+    reporter_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="SET NULL"), index=True),
+    )
+    kind: str = Field(max_length=16)  # link | photo | document | video | voice | location
+    content_type: str | None = Field(default=None, max_length=100)
+    size: int = 0
+    filename: str | None = Field(default=None, sa_type=Encrypted("evidence.filename", "content"))
+    link: str | None = Field(default=None, sa_type=Encrypted("evidence.link", "content"))
+    data: bytes | None = Field(default=None, sa_type=EncryptedBytes("evidence.data"))
+    created_at: datetime
+
+
+class StatusAttempt(SQLModel, table=True):
+    """Each ``/status`` try, so wrong receipts can be throttled per reporter and per ticket."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reporter_lookup: str = Field(index=True, max_length=64)
+    ticket_code: str | None = Field(default=None, index=True, max_length=16)
+    success: bool = False
+    at: datetime = Field(index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to be sent. Written in the same transaction as its cause, sent after.
+
+    ``claimed_until`` is a lease: a sender claims a row with a conditional UPDATE, sends, then
+    marks it; a sender that dies leaves the lease to expire and another one re-sends.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    transport: str = Field(index=True, max_length=16)  # local | telegram | whatsapp | email
+    reporter_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), index=True),
+    )
+    address: str = Field(sa_type=Encrypted("outbox.address"))
+    payload: dict[str, Any] = Field(sa_type=EncryptedJSON("outbox.payload"))
+    status: str = Field(default="pending", index=True, max_length=12)  # pending|sent|failed|held
+    attempts: int = 0
+    next_attempt_at: datetime = Field(index=True)
+    claimed_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime
+    sent_at: datetime | None = None

@@ -1,0 +1,132 @@
+"""The persistent outbox: messages are written with their cause and sent after commit.
+
+Senders claim rows with a conditional UPDATE (a lease), so two processes never send the same
+row at once, and a row whose sender died is claimed again when its lease runs out. A reporter's
+messages go out in order: only the oldest unsent row of a reporter is ever claimable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage
+
+LEASE = timedelta(seconds=60)
+MAX_ERROR_CHARS = 300
+
+
+def enqueue(
+    session: Session,
+    *,
+    transport: str,
+    address: str,
+    payload: dict[str, Any],
+    now: datetime,
+    reporter_id: int | None = None,
+) -> OutboxMessage:
+    message = OutboxMessage(
+        transport=transport,
+        reporter_id=reporter_id,
+        address=address,
+        payload=payload,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def claim(
+    session: Session,
+    *,
+    transport: str,
+    now: datetime,
+    limit: int = 50,
+    reporter_id: int | None = None,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """Claim due messages of one transport; the caller commits, sends, then marks each one."""
+    earlier = aliased(OutboxMessage)
+    blocked_by_earlier = exists().where(
+        col(earlier.reporter_id) == col(OutboxMessage.reporter_id),
+        col(earlier.status) == "pending",
+        col(earlier.id) < col(OutboxMessage.id),
+    )
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.transport == transport,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+            or_(col(OutboxMessage.reporter_id).is_(None), ~blocked_by_earlier),
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if reporter_id is not None:
+        query = query.where(OutboxMessage.reporter_id == reporter_id)
+    candidates = list(session.exec(query))
+    claimed: list[OutboxMessage] = []
+    for message_id in candidates:
+        # The lease is taken only if nobody took it since we looked: exactly-one sender.
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                and_(
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.status) == "pending",
+                    or_(
+                        col(OutboxMessage.claimed_until).is_(None),
+                        col(OutboxMessage.claimed_until) < now,
+                    ),
+                )
+            )
+            .values(claimed_until=now + lease)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            message = session.get(OutboxMessage, message_id)
+            if message is not None:
+                session.refresh(message)
+                claimed.append(message)
+    return claimed
+
+
+def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
+    message.status = "sent"
+    message.sent_at = now
+    message.claimed_until = None
+    message.attempts += 1
+    session.add(message)
+
+
+def mark_retry(
+    session: Session, message: OutboxMessage, now: datetime, error: str, delay: timedelta
+) -> None:
+    """A transient failure: try again after ``delay`` (the caller's backoff or retry_after)."""
+    message.attempts += 1
+    message.last_error = error[:MAX_ERROR_CHARS]
+    message.next_attempt_at = now + delay
+    message.claimed_until = None
+    session.add(message)
+
+
+def mark_failed(
+    session: Session, message: OutboxMessage, error: str, status: str = "failed"
+) -> None:
+    """A permanent failure (blocked, opted out) or a held message: never retried by the sender."""
+    message.attempts += 1
+    message.status = status
+    message.last_error = error[:MAX_ERROR_CHARS]
+    message.claimed_until = None
+    session.add(message)
+
+
+def backoff(attempts: int, base: float = 2.0, cap: float = 900.0) -> timedelta:
+    """Exponential backoff: 2 s, 4 s, 8 s … up to 15 minutes."""
+    return timedelta(seconds=min(cap, base ** max(1, attempts)))

@@ -1,0 +1,162 @@
+"""Tickets: creation with a readable code and a slow-hashed secret receipt, and status lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.crypto import ReceiptHasher, normalise_readable, readable_token
+from storage.models import Evidence, StatusAttempt, Ticket
+
+STATUSES = ("baru", "dikaji", "perlu_info", "ditindaklanjuti", "selesai", "tidak_ditindaklanjuti")
+CODE_LENGTH = 6
+
+
+def format_code(text: str) -> str | None:
+    """'acdefh', 'ACD EFH', 'acd-efh' → 'ACD-EFH'; None when it cannot be a ticket code."""
+    cleaned = normalise_readable(text)
+    if len(cleaned) != CODE_LENGTH:
+        return None
+    return f"{cleaned[:3]}-{cleaned[3:]}"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    reporter_id: int
+    office_code: str
+    region_code: str
+    category: str
+    institution_level: str
+    incident_date: date
+    learned_date: date
+    late: bool
+    lang: str
+    accused_position: str
+    accused_name: str | None
+    description: str
+    witnesses: str | None
+    evidence_ids: tuple[int, ...]
+
+
+def create_ticket(
+    session: Session, new: NewTicket, *, hasher: ReceiptHasher, now: datetime
+) -> tuple[Ticket, str]:
+    """Store a ticket and move the draft's evidence onto it; returns the ticket and its receipt.
+
+    The receipt exists in clear only in the return value: the database keeps its argon2 hash.
+    """
+    code = _unused_code(session)
+    receipt = readable_token(4, 4)
+    ticket = Ticket(
+        code=code,
+        receipt_hash=hasher.hash(receipt),
+        reporter_id=new.reporter_id,
+        office_code=new.office_code,
+        region_code=new.region_code,
+        category=new.category,
+        institution_level=new.institution_level,
+        incident_date=new.incident_date,
+        learned_date=new.learned_date,
+        late=new.late,
+        lang=new.lang,
+        created_at=now,
+        updated_at=now,
+        accused_position=new.accused_position,
+        accused_name=new.accused_name,
+        description=new.description,
+        witnesses=new.witnesses,
+    )
+    session.add(ticket)
+    session.flush()
+    if new.evidence_ids:
+        for evidence in session.exec(
+            select(Evidence).where(
+                col(Evidence.id).in_(new.evidence_ids), Evidence.reporter_id == new.reporter_id
+            )
+        ):
+            evidence.ticket_id = ticket.id
+            session.add(evidence)
+    return ticket, receipt
+
+
+def _unused_code(session: Session) -> str:
+    while True:
+        code = readable_token(2, CODE_LENGTH // 2)
+        if session.exec(select(Ticket.id).where(Ticket.code == code)).first() is None:
+            return code
+
+
+def tickets_since(session: Session, reporter_id: int, since: datetime) -> int:
+    query = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.reporter_id == reporter_id, Ticket.created_at >= since)
+    )
+    return int(session.exec(query).one())
+
+
+def failed_attempts(
+    session: Session, *, reporter_lookup: str, ticket_code: str | None, since: datetime
+) -> tuple[int, int]:
+    """Recent wrong ``/status`` tries by this reporter, and against this ticket by anyone."""
+    base = (
+        select(func.count())
+        .select_from(StatusAttempt)
+        .where(col(StatusAttempt.success).is_(False), StatusAttempt.at >= since)
+    )
+    by_reporter = int(
+        session.exec(base.where(StatusAttempt.reporter_lookup == reporter_lookup)).one()
+    )
+    by_ticket = 0
+    if ticket_code:
+        by_ticket = int(session.exec(base.where(StatusAttempt.ticket_code == ticket_code)).one())
+    return by_reporter, by_ticket
+
+
+def check_receipt(
+    session: Session,
+    *,
+    code: str,
+    receipt: str,
+    hasher: ReceiptHasher,
+    reporter_lookup: str,
+    now: datetime,
+) -> Ticket | None:
+    """The ticket when code and receipt match; every try is recorded for throttling."""
+    ticket = session.exec(select(Ticket).where(Ticket.code == code)).first()
+    if ticket is None:
+        hasher.verify(_DUMMY_HASH.value(hasher), receipt)  # same cost whether the code exists
+        ok = False
+    else:
+        ok = hasher.verify(ticket.receipt_hash, receipt)
+    session.add(
+        StatusAttempt(reporter_lookup=reporter_lookup, ticket_code=code, success=ok, at=now)
+    )
+    return ticket if ok else None
+
+
+class _DummyHash:
+    """A hash to verify against when the code is unknown, so timing does not reveal codes."""
+
+    def __init__(self) -> None:
+        self._hash: str | None = None
+
+    def value(self, hasher: ReceiptHasher) -> str:
+        if self._hash is None:
+            self._hash = hasher.hash(readable_token(4, 4))
+        return self._hash
+
+
+_DUMMY_HASH = _DummyHash()
+
+
+def purge_attempts(session: Session, before: datetime) -> None:
+    for attempt in session.exec(select(StatusAttempt).where(StatusAttempt.at < before)):
+        session.delete(attempt)
+
+
+def lockout_since(now: datetime, minutes: int) -> datetime:
+    return now - timedelta(minutes=minutes)
