@@ -1,0 +1,472 @@
+"""The conversation engine: one turn = one inbound message → state change + replies.
+
+Every channel (local terminal and web chat, Telegram, WhatsApp) calls ``Engine.handle`` with a
+platform-neutral ``Inbound``; the steps themselves live in ``handlers.report`` and
+``handlers.status``. The engine owns what is common to every step: dedup of platform retries,
+finding the reporter by blind index, commands (/mulai, /batal, /bantuan, /status, /bahasa),
+idle expiry and resume, and saving state with a version check so two workers cannot both
+write one reporter's draft.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from handlers.messages import t
+from handlers.types import Choice, Inbound, Outcome, Reply
+from storage import outbox
+from storage.crypto import ReceiptHasher
+from storage.db import ConcurrentUpdate
+from storage.models import Conversation, Evidence, InboundMessage, Reporter
+from storage.regions import Region, RegionDirectory
+
+STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
+DEFAULT_TZ = "Asia/Jakarta"
+
+COMMANDS = {
+    "mulai": "mulai",
+    "start": "mulai",
+    "lapor": "mulai",
+    "batal": "batal",
+    "cancel": "batal",
+    "bantuan": "bantuan",
+    "help": "bantuan",
+    "status": "status",
+    "cek": "status",
+    "bahasa": "bahasa",
+    "language": "bahasa",
+    "lang": "bahasa",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Limits and windows, from configuration (Bawaslu's numbers may change per election)."""
+
+    idle: timedelta = timedelta(minutes=30)
+    draft_retention: timedelta = timedelta(days=7)
+    reporting_window_days: int = 7
+    max_tickets_per_day: int = 5
+    status_max_failures: int = 5
+    status_lockout: timedelta = timedelta(minutes=60)
+    description_max: int = 3000
+    evidence_max_items: int = 10
+    max_file_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step: ``ask`` says the prompt; ``answer`` validates and names the next step.
+
+    ``answer`` returns its own name to have the prompt re-asked (after saying what was wrong),
+    ``STAY`` when it already replied in full, or ``None`` when the flow is finished.
+    """
+
+    name: str
+    ask: Callable[[Turn], None]
+    answer: Callable[[Turn, Inbound], str | None]
+    group: str
+
+
+@dataclass
+class Turn:
+    """What a step sees: the reporter's state and language, the clock, and where to reply."""
+
+    session: Session
+    engine: Engine
+    reporter: Reporter
+    step: str | None
+    state: dict[str, Any]
+    now: datetime
+    replies: list[Reply] = field(default_factory=list)
+    ticket_code: str | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.reporter.lang
+
+    @property
+    def policy(self) -> Policy:
+        return self.engine.policy
+
+    @property
+    def regions(self) -> RegionDirectory:
+        return self.engine.regions
+
+    def text(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+    def say(
+        self, key: str, *, choices: Sequence[Choice] = (), media: bool = False, **values: object
+    ) -> None:
+        self.replies.append(Reply(t(key, self.lang, **values), tuple(choices), media))
+
+    def say_text(self, text: str, *, choices: Sequence[Choice] = (), media: bool = False) -> None:
+        self.replies.append(Reply(text, tuple(choices), media))
+
+    def choice(self, key: str, text_key: str) -> Choice:
+        return Choice(key, t(text_key, self.lang))
+
+    def region(self) -> Region | None:
+        code = self.state.get("region_code")
+        return self.regions.get(code) if code else None
+
+    def today(self) -> date:
+        """The reporter's calendar date where the incident happened (WIB, WITA or WIT)."""
+        region = self.region()
+        zone = ZoneInfo(region.timezone if region else DEFAULT_TZ)
+        return self.now.astimezone(zone).date()
+
+
+def normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold().strip()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/@-]", " ", folded)).strip()
+
+
+def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The choice a reporter meant: its key (a tapped button), its number, or its label."""
+    wanted = normalise(text)
+    if not wanted:
+        return None
+    for c in choices:
+        if wanted == normalise(c.key):
+            return c
+    if wanted.isdigit() and 1 <= int(wanted) <= len(choices):
+        return choices[int(wanted) - 1]
+    for c in choices:
+        if wanted == normalise(c.label):
+            return c
+    return None
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """'/bahasa en' → ('bahasa', 'en'); '/start@NetraBot' → ('mulai', ''); bare 'BATAL' too."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 80:
+        return None
+    slash = stripped.startswith("/")
+    word, _, arg = stripped.lstrip("/").partition(" ")
+    word = word.split("@", 1)[0].casefold()
+    name = COMMANDS.get(word)
+    if name is None or (not slash and arg):
+        return None  # a bare word counts only when it is the whole message
+    return name, arg.strip()
+
+
+class Engine:
+    """Runs turns. Holds no per-reporter state: everything lives in the database."""
+
+    def __init__(
+        self,
+        *,
+        regions: RegionDirectory,
+        policy: Policy | None = None,
+        receipts: ReceiptHasher | None = None,
+        locate: Callable[[float, float], Region | None] | None = None,
+    ) -> None:
+        from handlers import report, status  # the step tables import Turn from here
+
+        self.regions = regions
+        self.policy = policy or Policy()
+        self.receipts = receipts or ReceiptHasher()
+        self.locate = locate
+        self.steps: dict[str, Step] = {s.name: s for s in (*report.STEPS, *status.STEPS)}
+
+    # --- one turn ------------------------------------------------------------------------
+
+    def handle(
+        self,
+        session: Session,
+        message: Inbound,
+        now: datetime,
+        *,
+        outbox_transport: str | None = None,
+    ) -> Outcome:
+        """Process one message inside the caller's transaction (the caller commits).
+
+        With ``outbox_transport`` the replies are also written to the outbox in the same
+        transaction, so a reply exists if and only if its turn was committed.
+        """
+        if message.message_id is not None and self._seen(session, message, now):
+            return Outcome(duplicate=True)
+        reporter = self._reporter(session, message, now)
+        conversation = session.get(Conversation, reporter.id)
+        turn = Turn(
+            session=session,
+            engine=self,
+            reporter=reporter,
+            step=conversation.step if conversation else None,
+            state=dict(conversation.state) if conversation else {},
+            now=now,
+        )
+        self._run(turn, message, conversation)
+        self._save(session, turn, conversation)
+        if outbox_transport is not None:
+            for reply in turn.replies:
+                outbox.enqueue(
+                    session,
+                    transport=outbox_transport,
+                    address=message.address,
+                    payload=reply.to_payload(),
+                    now=now,
+                    reporter_id=reporter.id,
+                )
+        return Outcome(
+            replies=turn.replies,
+            reporter_id=reporter.id,
+            lang=reporter.lang,
+            ticket_code=turn.ticket_code,
+        )
+
+    def _seen(self, session: Session, message: Inbound, now: datetime) -> bool:
+        assert message.message_id is not None
+        found = session.exec(
+            select(InboundMessage.id).where(
+                InboundMessage.channel == message.channel,
+                InboundMessage.platform_id == message.message_id,
+            )
+        ).first()
+        if found is not None:
+            return True
+        # A concurrent twin inserting the same id makes this flush fail; the caller's retry
+        # then finds the row above and treats the message as a duplicate.
+        session.add(
+            InboundMessage(channel=message.channel, platform_id=message.message_id, received_at=now)
+        )
+        session.flush()
+        return False
+
+    def _reporter(self, session: Session, message: Inbound, now: datetime) -> Reporter:
+        lookup = f"{message.channel}:{message.address}"
+        # FOR UPDATE serialises one reporter's turns on PostgreSQL; on SQLite every turn
+        # already holds the write lock (BEGIN IMMEDIATE).
+        reporter = session.exec(
+            select(Reporter).where(Reporter.lookup == lookup).with_for_update()
+        ).first()
+        if reporter is None:
+            reporter = Reporter(
+                lookup=lookup,
+                channel=message.channel,
+                address=message.address,
+                profile_name=message.profile_name,
+                created_at=now,
+                last_inbound_at=now,
+            )
+            session.add(reporter)
+            session.flush()  # a concurrent first message loses here and retries
+            return reporter
+        reporter.last_inbound_at = now
+        reporter.unreachable = False
+        if message.profile_name and message.profile_name != reporter.profile_name:
+            reporter.profile_name = message.profile_name
+        session.add(reporter)
+        return reporter
+
+    def _save(self, session: Session, turn: Turn, conversation: Conversation | None) -> None:
+        if conversation is None:
+            session.add(
+                Conversation(
+                    reporter_id=turn.reporter.id,  # type: ignore[arg-type]
+                    step=turn.step,
+                    state=turn.state,
+                    version=1,
+                    updated_at=turn.now,
+                )
+            )
+            session.flush()
+            return
+        result = session.execute(
+            update(Conversation)
+            .where(
+                col(Conversation.reporter_id) == conversation.reporter_id,
+                col(Conversation.version) == conversation.version,
+            )
+            .values(
+                step=turn.step,
+                state=turn.state,
+                version=conversation.version + 1,
+                updated_at=turn.now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate("conversation changed by another worker")
+        session.expire(conversation)
+
+    # --- dispatch ------------------------------------------------------------------------
+
+    def _run(self, turn: Turn, message: Inbound, conversation: Conversation | None) -> None:
+        text = message.text or ""
+        command = parse_command(text) if not message.attachments else None
+        if conversation is not None and turn.step is not None:
+            idle_for = turn.now - conversation.updated_at
+            if idle_for > self.policy.draft_retention:
+                self.discard_draft(turn)
+                turn.say("draft_discarded", days=self.policy.draft_retention.days)
+            elif turn.step != "resume" and idle_for > self.policy.idle:
+                self.suspend(turn)
+                turn.say("expired", minutes=int(self.policy.idle.total_seconds() // 60))
+                if command is None:
+                    self.ask(turn, "resume")
+                    return
+        if command is not None:
+            self._command(turn, *command)
+            return
+        if message.refused_media is not None:
+            key = "media_too_large" if message.refused_media == "too_large" else "media_unsupported"
+            turn.say(key)
+            if turn.step is not None:
+                self.ask(turn, turn.step)
+            return
+        if turn.step is None:
+            self.ask(turn, "consent")
+            return
+        step = self.steps[turn.step]
+        self.advance(turn, step.name, step.answer(turn, message))
+
+    def ask(self, turn: Turn, name: str) -> None:
+        turn.step = name
+        self.steps[name].ask(turn)
+
+    def advance(self, turn: Turn, current: str, nxt: str | None) -> None:
+        if nxt == STAY:
+            return
+        if nxt is None:
+            turn.step = None
+            return
+        if nxt == current:
+            self.ask(turn, current)
+            return
+        editing = turn.state.get("editing")
+        if (
+            editing
+            and current not in ("edit_pick", "summary")
+            and self.steps[nxt].group != self.steps[current].group
+        ):
+            nxt = "summary"
+        self.ask(turn, nxt)
+
+    def suspend(self, turn: Turn) -> None:
+        if turn.step not in (None, "resume"):
+            turn.state["resume_step"] = turn.step
+            turn.step = "resume"
+
+    def discard_draft(self, turn: Turn) -> None:
+        """Forget the draft and delete its evidence: nothing of a cancelled report remains."""
+        turn.session.execute(
+            delete(Evidence).where(
+                col(Evidence.reporter_id) == turn.reporter.id, col(Evidence.ticket_id).is_(None)
+            )
+        )
+        turn.state.clear()
+        turn.step = None
+
+    def _command(self, turn: Turn, name: str, arg: str) -> None:
+        if name == "bantuan":
+            turn.say("help")
+            if turn.step is not None:
+                self.ask(turn, turn.step)
+        elif name == "batal":
+            self._cancel(turn)
+        elif name == "mulai":
+            if turn.step in (None, "consent"):
+                self.ask(turn, "consent")
+            elif turn.step in ("status_code", "status_receipt", "language"):
+                self.ask(turn, turn.state.pop("return_to", None) or "consent")
+            else:
+                self.suspend(turn)
+                self.ask(turn, "resume")
+        elif name == "bahasa":
+            self._language(turn, arg)
+        elif name == "status":
+            from handlers.status import start_status
+
+            start_status(turn, arg)
+
+    def _cancel(self, turn: Turn) -> None:
+        if turn.step in ("status_code", "status_receipt", "language"):
+            back = turn.state.pop("return_to", None)
+            turn.state.pop("status_code", None)
+            if back:
+                self.ask(turn, back)
+            else:
+                turn.step = None
+                turn.say("nothing_to_cancel")
+            return
+        if turn.step is None:
+            turn.say("nothing_to_cancel")
+            return
+        self.discard_draft(turn)
+        turn.say("cancelled")
+
+    def _language(self, turn: Turn, arg: str) -> None:
+        wanted = normalise(arg)[:2]
+        if wanted in ("id", "in", "en"):
+            self.set_language(turn, "en" if wanted == "en" else "id")
+            if turn.step is not None:
+                self.ask(turn, turn.step)
+            return
+        if turn.step not in ("language", "status_code", "status_receipt"):
+            turn.state["return_to"] = turn.step
+        self.ask(turn, "language")
+
+    def set_language(self, turn: Turn, lang: str) -> None:
+        turn.reporter.lang = lang
+        turn.session.add(turn.reporter)
+        turn.say("language_set")
+
+    # --- jobs ----------------------------------------------------------------------------
+
+    def expire_idle(self, session: Session, now: datetime) -> int:
+        """Suspend conversations idle past the limit and tell their reporters (via outbox)."""
+        cutoff = now - self.policy.idle
+        rows = session.exec(
+            select(Conversation, Reporter)
+            .join(Reporter, col(Reporter.id) == Conversation.reporter_id)
+            .where(
+                col(Conversation.step).is_not(None),
+                Conversation.step != "resume",
+                Conversation.updated_at < cutoff,
+            )
+        ).all()
+        for conversation, reporter in rows:
+            turn = Turn(session, self, reporter, conversation.step, dict(conversation.state), now)
+            self.suspend(turn)
+            minutes = int(self.policy.idle.total_seconds() // 60)
+            text = (
+                t("expired", reporter.lang, minutes=minutes) + "\n" + t("ask_resume", reporter.lang)
+            )
+            choices = (
+                turn.choice("lanjut", "choice_resume"),
+                turn.choice("baru", "choice_new"),
+                turn.choice("batal", "choice_cancel"),
+            )
+            result = session.execute(
+                update(Conversation)
+                .where(
+                    col(Conversation.reporter_id) == conversation.reporter_id,
+                    col(Conversation.version) == conversation.version,
+                )
+                .values(step=turn.step, state=turn.state, version=conversation.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1 or reporter.unreachable:  # type: ignore[attr-defined]
+                continue  # the reporter wrote meanwhile: not idle after all
+            outbox.enqueue(
+                session,
+                transport=reporter.channel,
+                address=reporter.address,
+                payload=Reply(text, choices).to_payload(),
+                now=now,
+                reporter_id=reporter.id,
+            )
+        return len(rows)

@@ -1,0 +1,594 @@
+"""The report flow: one ``ask_*`` and one ``on_*`` function per step, and the step table."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE
+from handlers.dates import format_date, parse_date
+from handlers.engine import STAY, Step, Turn, normalise, pick
+from handlers.media import MediaRejected, check, strip_image_metadata
+from handlers.types import Choice, Inbound
+from storage.models import Evidence
+from storage.offices import route
+from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
+
+POSITION_MAX = 300
+NAME_MAX = 120
+WITNESSES_MAX = 1000
+LINK_MAX = 2000
+DESCRIPTION_MIN_ALNUM = 10
+URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+DONE_WORDS = frozenset({"selesai", "done", "sudah", "tidak ada", "no", "none", "lanjut", "finish"})
+SKIP_WORDS = frozenset({"lewati", "skip", "tidak ada", "tidak tahu", "-", "tidak", "none", "no"})
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _clean(message: Inbound) -> str:
+    return (message.text or "").strip()
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+
+def ask_consent(turn: Turn) -> None:
+    other = (
+        turn.choice("id", "choice_indonesian")
+        if turn.lang == "en"
+        else turn.choice("en", "choice_english")
+    )
+    turn.say("welcome")
+    turn.say(
+        "ask_consent",
+        choices=(
+            turn.choice("setuju", "choice_agree"),
+            other,
+            turn.choice("batal", "choice_cancel"),
+        ),
+    )
+
+
+def on_consent(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    chosen = pick(
+        text,
+        (
+            Choice("setuju", turn.text("choice_agree")),
+            Choice("en", "English"),
+            Choice("id", "Bahasa Indonesia"),
+        ),
+    )
+    if chosen is None and normalise(text) in ("ya", "yes", "ok", "oke", "setuju", "lanjut"):
+        chosen = Choice("setuju", "")
+    if chosen is None:
+        turn.say("consent_reask")
+        return STAY
+    if chosen.key in ("en", "id"):
+        turn.engine.set_language(turn, chosen.key)
+        return "consent"
+    return _begin(turn)
+
+
+def _begin(turn: Turn) -> str | None:
+    """Start a fresh draft, unless the reporter hit the daily limit."""
+    limit = turn.policy.max_tickets_per_day
+    if tickets_since(turn.session, turn.reporter.id or 0, turn.now - timedelta(days=1)) >= limit:
+        turn.engine.discard_draft(turn)
+        turn.say("daily_limit", limit=limit)
+        return None
+    turn.state.clear()
+    return "category"
+
+
+# --- category --------------------------------------------------------------------------------
+
+
+def _category_choices(turn: Turn) -> tuple[Choice, ...]:
+    return tuple(Choice(c.key, c.label(turn.lang)) for c in CATEGORIES)
+
+
+def ask_category(turn: Turn) -> None:
+    turn.say("ask_category", choices=_category_choices(turn))
+
+
+def on_category(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    chosen = pick(text, _category_choices(turn))
+    key = chosen.key if chosen else _category_by_keyword(text)
+    if key is None:
+        turn.say("bad_category")
+        return "category"
+    turn.state["category"] = key
+    if key in LOCAL_BY_NATURE:
+        turn.state["level"] = "kabkota"
+    return "position"
+
+
+def _category_by_keyword(text: str) -> str | None:
+    words = f" {normalise(text)} "
+    if len(words) > 200:
+        return None
+    hits = {c.key for c in CATEGORIES for kw in c.keywords if f" {kw} " in words}
+    return hits.pop() if len(hits) == 1 else None
+
+
+# --- who -------------------------------------------------------------------------------------
+
+
+def ask_position(turn: Turn) -> None:
+    turn.say("ask_position")
+
+
+def on_position(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    if len(text) > POSITION_MAX or sum(ch.isalpha() for ch in text) < 3:
+        turn.say("bad_position", limit=POSITION_MAX)
+        return "position"
+    turn.state["position"] = text
+    return "name" if turn.state.get("category") in LOCAL_BY_NATURE else "level"
+
+
+LEVELS = ("kabkota", "provinsi", "pusat", "unknown")
+
+
+def _level_choices(turn: Turn) -> tuple[Choice, ...]:
+    return tuple(turn.choice(level, f"level_{level}") for level in LEVELS)
+
+
+def ask_level(turn: Turn) -> None:
+    turn.say("ask_level", choices=_level_choices(turn))
+
+
+def on_level(turn: Turn, message: Inbound) -> str | None:
+    chosen = pick(_clean(message), _level_choices(turn))
+    if chosen is None:
+        turn.say("bad_level")
+        return "level"
+    turn.state["level"] = chosen.key
+    return "name"
+
+
+def ask_name(turn: Turn) -> None:
+    turn.say("ask_name", choices=(turn.choice("lewati", "choice_skip"),))
+
+
+def on_name(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    if normalise(text) in SKIP_WORDS:
+        turn.state["name"] = None
+        return "region"
+    if len(text) > NAME_MAX or sum(ch.isalpha() for ch in text) < 2:
+        turn.say("bad_name", limit=NAME_MAX)
+        return "name"
+    turn.state["name"] = text
+    return "region"
+
+
+# --- where -----------------------------------------------------------------------------------
+
+
+def ask_region(turn: Turn) -> None:
+    turn.say("ask_region")
+
+
+def on_region(turn: Turn, message: Inbound) -> str | None:
+    if message.location is not None and not message.text:
+        return _region_from_location(turn, message.location)
+    text = _clean(message)
+    if not text:
+        turn.say("region_blank")
+        return STAY
+    found = turn.regions.match(text)
+    if found.kind == "exact":
+        turn.state["region_code"] = found.candidates[0].code
+        return "incident_date"
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    if found.kind == "none":
+        turn.say("region_none", text=shown)
+        return STAY
+    turn.state["region_options"] = [r.code for r in found.candidates]
+    turn.state["region_prompt"] = (
+        "region_ambiguous" if found.kind == "ambiguous" else "region_suggest",
+        shown,
+    )
+    return "region_pick"
+
+
+def _region_from_location(turn: Turn, location: tuple[float, float]) -> str | None:
+    nearest = turn.engine.locate(*location) if turn.engine.locate else None
+    if nearest is None:
+        turn.say("region_location_unsupported")
+        return STAY
+    turn.state["region_options"] = [nearest.code]
+    turn.state["region_prompt"] = ("region_suggest", nearest.short_name)
+    return "region_pick"
+
+
+def _region_label(turn: Turn, code: str) -> str:
+    region = turn.regions.get(code)
+    if region is None:
+        return code
+    if region.level == "provinsi":
+        return f"Provinsi {region.name}"
+    return f"{region.name} ({turn.regions.province_of(region).name})"
+
+
+def _region_choices(turn: Turn) -> tuple[Choice, ...]:
+    options = [
+        Choice(code, _region_label(turn, code)) for code in turn.state.get("region_options", [])
+    ]
+    return (*options, turn.choice("ulang", "choice_retype"))
+
+
+def ask_region_pick(turn: Turn) -> None:
+    key, text = turn.state.get("region_prompt", ("region_suggest", ""))
+    turn.say(key, text=text, choices=_region_choices(turn))
+
+
+def on_region_pick(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    chosen = pick(text, _region_choices(turn))
+    if chosen is None:
+        # Not one of the offered options: read it as a fresh place name.
+        return on_region(turn, message) if text else "region_pick"
+    if chosen.key == "ulang":
+        return "region"
+    turn.state["region_code"] = chosen.key
+    turn.state.pop("region_options", None)
+    turn.state.pop("region_prompt", None)
+    return "incident_date"
+
+
+# --- when ------------------------------------------------------------------------------------
+
+
+def ask_incident_date(turn: Turn) -> None:
+    turn.say("ask_incident_date")
+
+
+def _read_date(turn: Turn, text: str) -> date | None:
+    """A past-or-today date, or None after telling the reporter what was wrong."""
+    parsed = parse_date(text, turn.today())
+    if parsed is None:
+        turn.say("bad_date")
+        return None
+    if parsed > turn.today():
+        turn.say("future_date", date=format_date(parsed, turn.lang))
+        return None
+    return parsed
+
+
+def on_incident_date(turn: Turn, message: Inbound) -> str | None:
+    parsed = _read_date(turn, _clean(message))
+    if parsed is None:
+        return STAY
+    turn.state["incident_date"] = parsed.isoformat()
+    return "learned_date"
+
+
+def ask_learned_date(turn: Turn) -> None:
+    turn.say("ask_learned_date", choices=(turn.choice("sama", "choice_same_day"),))
+
+
+def on_learned_date(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    incident = date.fromisoformat(turn.state["incident_date"])
+    if pick(text, (turn.choice("sama", "choice_same_day"),)) or normalise(text) in (
+        "sama",
+        "same",
+        "same day",
+        "hari yang sama",
+    ):
+        learned: date | None = incident
+    else:
+        learned = _read_date(turn, text)
+        if learned is None:
+            return STAY
+    assert learned is not None
+    if learned < incident:
+        turn.say(
+            "learned_before_incident",
+            learned=format_date(learned, turn.lang),
+            incident=format_date(incident, turn.lang),
+        )
+        return STAY
+    turn.state["learned_date"] = learned.isoformat()
+    window = turn.policy.reporting_window_days
+    deadline = learned + timedelta(days=window)
+    turn.state["late"] = turn.today() > deadline
+    if turn.state["late"]:
+        turn.say("late_notice", days=window, deadline=format_date(deadline, turn.lang))
+    return "description"
+
+
+# --- what ------------------------------------------------------------------------------------
+
+
+def ask_description(turn: Turn) -> None:
+    turn.say("ask_description", limit=turn.policy.description_max)
+
+
+def on_description(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    limit = turn.policy.description_max
+    if len(text) > limit:
+        turn.say("description_too_long", length=len(text), limit=limit)
+        return STAY
+    if _letters(text) < DESCRIPTION_MIN_ALNUM:
+        turn.say("description_too_short", minimum=DESCRIPTION_MIN_ALNUM)
+        return STAY
+    turn.state["description"] = text
+    return "evidence"
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def ask_evidence(turn: Turn) -> None:
+    turn.say("ask_evidence", choices=(turn.choice("selesai", "choice_done"),), media=True)
+
+
+def on_evidence(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    if not message.attachments and (
+        pick(text, (turn.choice("selesai", "choice_done"),)) or normalise(text) in DONE_WORDS
+    ):
+        return "witnesses"
+    stored: list[int] = turn.state.setdefault("evidence_ids", [])
+    links = [link[:LINK_MAX] for link in URL.findall(text)] if len(text) <= 20_000 else []
+    if not message.attachments and not links:
+        turn.say("evidence_not_understood", choices=(turn.choice("selesai", "choice_done"),))
+        return STAY
+    added = 0
+    for attachment in message.attachments:
+        if len(stored) >= turn.policy.evidence_max_items:
+            break
+        try:
+            kind = check(attachment.content_type, len(attachment.data), turn.policy.max_file_bytes)
+            data, content_type = attachment.data, attachment.content_type
+            if kind == "photo":
+                data, content_type = strip_image_metadata(data, content_type)
+        except MediaRejected as rejected:
+            turn.say("media_too_large" if rejected.reason == "too_large" else "media_unsupported")
+            continue
+        stored.append(_store_evidence(turn, kind, content_type, data, attachment.filename))
+        added += 1
+    for link in links:
+        if len(stored) >= turn.policy.evidence_max_items:
+            break
+        stored.append(_store_evidence(turn, "link", None, None, None, link=link))
+        added += 1
+    done = (turn.choice("selesai", "choice_done"),)
+    if len(stored) >= turn.policy.evidence_max_items:
+        turn.say("evidence_limit", limit=turn.policy.evidence_max_items, choices=done)
+    elif added:
+        turn.say("evidence_saved", count=len(stored), choices=done, media=True)
+    return STAY
+
+
+def _store_evidence(
+    turn: Turn,
+    kind: str,
+    content_type: str | None,
+    data: bytes | None,
+    filename: str | None,
+    *,
+    link: str | None = None,
+) -> int:
+    evidence = Evidence(
+        reporter_id=turn.reporter.id,
+        kind=kind,
+        content_type=content_type,
+        size=len(data) if data else 0,
+        filename=filename[:200] if filename else None,
+        link=link,
+        data=data,
+        created_at=turn.now,
+    )
+    turn.session.add(evidence)
+    turn.session.flush()
+    assert evidence.id is not None
+    return evidence.id
+
+
+# --- witnesses -------------------------------------------------------------------------------
+
+
+def ask_witnesses(turn: Turn) -> None:
+    turn.say("ask_witnesses", choices=(turn.choice("lewati", "choice_skip"),))
+
+
+def on_witnesses(turn: Turn, message: Inbound) -> str | None:
+    text = _clean(message)
+    if normalise(text) in SKIP_WORDS:
+        turn.state["witnesses"] = None
+        return "summary"
+    if len(text) > WITNESSES_MAX or sum(ch.isalpha() for ch in text) < 2:
+        turn.say("bad_witnesses", limit=WITNESSES_MAX)
+        return "witnesses"
+    turn.state["witnesses"] = text
+    return "summary"
+
+
+# --- summary, edit, submit -------------------------------------------------------------------
+
+
+def _office_name(turn: Turn) -> str:
+    from storage.models import Office
+
+    region = turn.region()
+    if region is None:
+        return "-"
+    office = turn.session.get(Office, route(region, turn.state.get("level", "unknown")))
+    return office.name if office else "-"
+
+
+def summary_text(turn: Turn) -> str:
+    s = turn.state
+    none = turn.text("none")
+    category = BY_KEY.get(s.get("category", ""))
+    lines = [
+        (turn.text("label_category"), category.label(turn.lang) if category else none),
+        (turn.text("label_position"), s.get("position") or none),
+        (turn.text("label_level"), turn.text(f"level_{s.get('level', 'unknown')}")),
+        (turn.text("label_name"), s.get("name") or none),
+        (
+            turn.text("label_region"),
+            _region_label(turn, s["region_code"]) if s.get("region_code") else none,
+        ),
+        (turn.text("label_incident"), _date_label(turn, s.get("incident_date"))),
+        (turn.text("label_learned"), _date_label(turn, s.get("learned_date"))),
+        (turn.text("label_description"), s.get("description") or none),
+        (
+            turn.text("label_evidence"),
+            turn.text("evidence_count", count=len(s.get("evidence_ids", []))),
+        ),
+        (turn.text("label_witnesses"), s.get("witnesses") or none),
+        (turn.text("label_office"), _office_name(turn)),
+    ]
+    body = "\n".join(f"{label}: {value}" for label, value in lines)
+    if s.get("late"):
+        body += "\n(" + turn.text("label_late", days=turn.policy.reporting_window_days) + ")"
+    return body
+
+
+def _date_label(turn: Turn, iso: str | None) -> str:
+    return format_date(date.fromisoformat(iso), turn.lang) if iso else turn.text("none")
+
+
+def _summary_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (
+        turn.choice("kirim", "choice_submit"),
+        turn.choice("ubah", "choice_edit"),
+        turn.choice("batal", "choice_cancel"),
+    )
+
+
+def ask_summary(turn: Turn) -> None:
+    turn.state.pop("editing", None)
+    turn.say("summary", body=summary_text(turn), choices=_summary_choices(turn))
+
+
+def on_summary(turn: Turn, message: Inbound) -> str | None:
+    chosen = pick(_clean(message), _summary_choices(turn))
+    if chosen is None:
+        turn.say("summary_reask", choices=_summary_choices(turn))
+        return STAY
+    if chosen.key == "ubah":
+        return "edit_pick"
+    return _submit(turn)
+
+
+EDITABLE = (
+    ("category", "label_category"),
+    ("position", "edit_who"),
+    ("region", "label_region"),
+    ("incident_date", "edit_when"),
+    ("description", "label_description"),
+    ("evidence", "label_evidence"),
+    ("witnesses", "label_witnesses"),
+)
+
+
+def _edit_choices(turn: Turn) -> tuple[Choice, ...]:
+    return tuple(turn.choice(step, label) for step, label in EDITABLE)
+
+
+def ask_edit_pick(turn: Turn) -> None:
+    turn.say("ask_edit", choices=_edit_choices(turn))
+
+
+def on_edit_pick(turn: Turn, message: Inbound) -> str | None:
+    chosen = pick(_clean(message), _edit_choices(turn))
+    if chosen is None:
+        return "edit_pick"
+    turn.state["editing"] = True
+    return chosen.key
+
+
+def _submit(turn: Turn) -> str | None:
+    s = turn.state
+    limit = turn.policy.max_tickets_per_day
+    reporter_id = turn.reporter.id
+    assert reporter_id is not None
+    if tickets_since(turn.session, reporter_id, lockout_since(turn.now, 24 * 60)) >= limit:
+        turn.say("daily_limit", limit=limit)
+        return STAY
+    region = turn.region()
+    assert region is not None
+    level = s.get("level", "unknown")
+    ticket, receipt = create_ticket(
+        turn.session,
+        NewTicket(
+            reporter_id=reporter_id,
+            office_code=route(region, level),
+            region_code=region.code,
+            category=s["category"],
+            institution_level=level,
+            incident_date=date.fromisoformat(s["incident_date"]),
+            learned_date=date.fromisoformat(s["learned_date"]),
+            late=bool(s.get("late")),
+            lang=turn.lang,
+            accused_position=s["position"],
+            accused_name=s.get("name"),
+            description=s["description"],
+            witnesses=s.get("witnesses"),
+            evidence_ids=tuple(s.get("evidence_ids", [])),
+        ),
+        hasher=turn.engine.receipts,
+        now=turn.now,
+    )
+    office = _office_name(turn)
+    turn.state.clear()
+    turn.ticket_code = ticket.code
+    turn.say("submitted", office=office, code=ticket.code, receipt=receipt)
+    return None
+
+
+# --- resume ----------------------------------------------------------------------------------
+
+
+def _resume_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (
+        turn.choice("lanjut", "choice_resume"),
+        turn.choice("baru", "choice_new"),
+        turn.choice("batal", "choice_cancel"),
+    )
+
+
+def ask_resume(turn: Turn) -> None:
+    turn.say("ask_resume", choices=_resume_choices(turn))
+
+
+def on_resume(turn: Turn, message: Inbound) -> str | None:
+    chosen = pick(_clean(message), _resume_choices(turn))
+    if chosen is None:
+        turn.say("resume_reask", choices=_resume_choices(turn))
+        return STAY
+    if chosen.key == "lanjut":
+        return turn.state.pop("resume_step", None) or "category"
+    turn.engine.discard_draft(turn)
+    return _begin(turn)
+
+
+STEPS = (
+    Step("consent", ask_consent, on_consent, "consent"),
+    Step("category", ask_category, on_category, "category"),
+    Step("position", ask_position, on_position, "who"),
+    Step("level", ask_level, on_level, "who"),
+    Step("name", ask_name, on_name, "who"),
+    Step("region", ask_region, on_region, "where"),
+    Step("region_pick", ask_region_pick, on_region_pick, "where"),
+    Step("incident_date", ask_incident_date, on_incident_date, "when"),
+    Step("learned_date", ask_learned_date, on_learned_date, "when"),
+    Step("description", ask_description, on_description, "description"),
+    Step("evidence", ask_evidence, on_evidence, "evidence"),
+    Step("witnesses", ask_witnesses, on_witnesses, "witnesses"),
+    Step("summary", ask_summary, on_summary, "summary"),
+    Step("edit_pick", ask_edit_pick, on_edit_pick, "summary"),
+    Step("resume", ask_resume, on_resume, "resume"),
+)
