@@ -1,0 +1,147 @@
+"""``netra``: serve, chat, db upgrade, keys generate/rotate, offices import."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings, get_settings
+from bot.keys import fresh_key_lines
+from bot.runtime import Netra, build
+from storage.crypto import KeyConfigError
+
+log = logging.getLogger("netra")
+
+
+def _netra(settings: Settings) -> Netra:
+    try:
+        return build(settings)
+    except KeyConfigError as exc:
+        sys.exit(f"netra: cannot start: {exc}")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from bot.app import create_app
+
+    netra = _netra(settings)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(netra)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(
+        f"\n  Netra is running: open http://{shown}:{port}/ to file a report (Ctrl-C stops).\n",
+        flush=True,
+    )
+    # No access log: request lines carry reporters' IP addresses.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.channels.local import terminal_chat
+
+    netra = _netra(settings)
+    netra.prepare_database()
+    terminal_chat(netra, args.reporter)
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
+    netra = _netra(settings)
+    netra.prepare_database()
+    print("database is at the newest revision")
+
+
+def cmd_keys_generate(settings: Settings, args: argparse.Namespace) -> None:
+    print("# Put these in the environment (or .env). Keep them secret and backed up:")
+    print("# losing NETRA_IDENTITY_KEYS or NETRA_CONTENT_KEYS makes stored reports unreadable.")
+    for line in fresh_key_lines():
+        print(line)
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> None:
+    from storage.rotation import rotate
+
+    netra = _netra(settings)
+    netra.prepare_database()
+    result = rotate(netra.db, netra.keys)
+    print(
+        f"re-encrypted {result.rewritten} values under the newest keys "
+        f"({result.already_current} were already current). Older keys may now be removed "
+        "from NETRA_IDENTITY_KEYS / NETRA_CONTENT_KEYS."
+    )
+
+
+def cmd_offices_import(settings: Settings, args: argparse.Namespace) -> None:
+    from storage.offices import import_contacts
+
+    netra = _netra(settings)
+    netra.prepare_database()
+    with netra.session() as session:
+        result = import_contacts(session, Path(args.file))
+        if result.errors:
+            for error in result.errors:
+                print(f"netra: {error}", file=sys.stderr)
+            sys.exit("netra: nothing imported; fix the lines above and run again")
+        session.commit()
+    print(f"updated contacts of {result.updated} offices")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="netra", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web app (local web chat, webhooks)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    chat = sub.add_parser("chat", help="chat with Netra in this terminal (local channel)")
+    chat.add_argument(
+        "--reporter",
+        default="terminal",
+        help="a name for this local reporter; reuse it to continue a draft",
+    )
+    chat.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    keys = sub.add_parser("keys", help="encryption keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys.add_parser("generate", help="print fresh keys").set_defaults(func=cmd_keys_generate)
+    keys.add_parser("rotate", help="re-encrypt everything under the newest keys").set_defaults(
+        func=cmd_keys_rotate
+    )
+
+    offices = sub.add_parser("offices", help="Bawaslu offices").add_subparsers(
+        dest="offices_command", required=True
+    )
+    imp = offices.add_parser("import", help="load contacts: CSV code,telegram_chat_id,email")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_offices_import)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        sys.exit(f"netra: configuration error: {problems}")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    args.func(settings, args)
+
+
+if __name__ == "__main__":
+    main()

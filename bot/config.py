@@ -1,0 +1,77 @@
+"""All configuration, read once from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_MARKERS = ("changeme", "change-me", "replace-me", "xxx")
+
+
+class Settings(BaseSettings):
+    """Every variable is mirrored, with its default, in ``.env.example``."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "production"] = Field(
+        default="development", alias="NETRA_ENV"
+    )
+    data_dir: Path = Field(default=Path("data"), alias="NETRA_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    host: str = Field(default="127.0.0.1", alias="NETRA_HOST")
+    port: int = Field(default=8000, alias="NETRA_PORT")
+    log_level: str = Field(default="INFO", alias="NETRA_LOG_LEVEL")
+
+    identity_keys: SecretStr | None = Field(default=None, alias="NETRA_IDENTITY_KEYS")
+    blind_index_key: SecretStr | None = Field(default=None, alias="NETRA_BLIND_INDEX_KEY")
+    content_keys: SecretStr | None = Field(default=None, alias="NETRA_CONTENT_KEYS")
+
+    conversation_idle_minutes: int = Field(
+        default=30, ge=1, alias="NETRA_CONVERSATION_IDLE_MINUTES"
+    )
+    draft_retention_days: int = Field(default=7, ge=1, alias="NETRA_DRAFT_RETENTION_DAYS")
+    reporting_window_days: int = Field(default=7, ge=1, alias="NETRA_REPORTING_WINDOW_DAYS")
+    max_tickets_per_day: int = Field(default=5, ge=1, alias="NETRA_MAX_TICKETS_PER_DAY")
+    status_max_failures: int = Field(default=5, ge=1, alias="NETRA_STATUS_MAX_FAILURES")
+    status_lockout_minutes: int = Field(default=60, ge=1, alias="NETRA_STATUS_LOCKOUT_MINUTES")
+    description_max_chars: int = Field(default=3000, ge=100, alias="NETRA_DESCRIPTION_MAX_CHARS")
+    evidence_max_items: int = Field(default=10, ge=1, alias="NETRA_EVIDENCE_MAX_ITEMS")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", alias="TELEGRAM_API_BASE_URL"
+    )
+    public_base_url: str | None = Field(default=None, alias="PUBLIC_BASE_URL")
+
+    @property
+    def effective_database_url(self) -> str:
+        """SQLite under the data directory unless ``DATABASE_URL`` names another database."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'netra.db').resolve()}"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        for name in ("identity_keys", "blind_index_key", "content_keys"):
+            value: SecretStr | None = getattr(self, name)
+            if value is None:
+                raise ValueError(
+                    f"{name.upper()} must be set in production "
+                    "(NETRA_IDENTITY_KEYS, NETRA_BLIND_INDEX_KEY, NETRA_CONTENT_KEYS; "
+                    "generate them with `netra keys generate`)"
+                )
+            if any(m in value.get_secret_value().lower() for m in PLACEHOLDER_MARKERS):
+                raise ValueError(f"{name.upper()} still holds a placeholder value")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

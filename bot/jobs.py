@@ -1,0 +1,67 @@
+"""Periodic work: idle conversations, old drafts, dedup records and throttle records.
+
+Every job is one short transaction with its own conditional updates, so running it in two
+processes at once is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import delete
+from sqlmodel import col
+
+from bot.runtime import Netra, utcnow
+from storage.db import run_in_transaction
+from storage.models import InboundMessage, StatusAttempt
+
+log = logging.getLogger(__name__)
+
+DEDUP_RETENTION = timedelta(days=3)  # platforms stop retrying long before this
+
+
+def expire_idle_conversations(netra: Netra) -> int:
+    count = run_in_transaction(netra.db, lambda s: netra.engine.expire_idle(s, utcnow()))
+    if count:
+        log.info("suspended %d idle conversations", count)
+    return count
+
+
+def purge_old_records(netra: Netra) -> None:
+    now = utcnow()
+
+    def work(session):  # type: ignore[no-untyped-def]
+        session.execute(
+            delete(InboundMessage).where(col(InboundMessage.received_at) < now - DEDUP_RETENTION)
+        )
+        session.execute(
+            delete(StatusAttempt).where(col(StatusAttempt.at) < now - timedelta(days=1))
+        )
+
+    run_in_transaction(netra.db, work)
+
+
+def start_scheduler(netra: Netra) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        expire_idle_conversations,
+        "interval",
+        minutes=1,
+        args=[netra],
+        id="expire_idle",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        purge_old_records,
+        "interval",
+        hours=1,
+        args=[netra],
+        id="purge",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.start()
+    return scheduler

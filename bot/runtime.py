@@ -1,0 +1,85 @@
+"""The assembled application: settings, keys, database and conversation engine, built once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine as Database
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.keys import load_keys
+from handlers.engine import Engine, Policy
+from handlers.types import Inbound, Outcome
+from storage.crypto import Keys, ReceiptHasher, install_keys
+from storage.db import make_engine, run_in_transaction, upgrade
+from storage.offices import seed_offices
+from storage.regions import RegionDirectory, default_directory
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        idle=timedelta(minutes=settings.conversation_idle_minutes),
+        draft_retention=timedelta(days=settings.draft_retention_days),
+        reporting_window_days=settings.reporting_window_days,
+        max_tickets_per_day=settings.max_tickets_per_day,
+        status_max_failures=settings.status_max_failures,
+        status_lockout=timedelta(minutes=settings.status_lockout_minutes),
+        description_max=settings.description_max_chars,
+        evidence_max_items=settings.evidence_max_items,
+    )
+
+
+@dataclass
+class Netra:
+    """Everything a route, a channel adapter or a job needs, passed in rather than imported."""
+
+    settings: Settings
+    keys: Keys
+    db: Database
+    regions: RegionDirectory
+    engine: Engine
+
+    def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:
+        """One conversation turn, committed (and retried on a concurrent write) before return."""
+        return run_in_transaction(
+            self.db,
+            lambda session: self.engine.handle(
+                session, message, utcnow(), outbox_transport=outbox_transport
+            ),
+        )
+
+    def session(self) -> Session:
+        return Session(self.db, expire_on_commit=False)
+
+    def prepare_database(self) -> None:
+        """Migrate to the newest schema and make sure all 553 offices exist."""
+        upgrade(self.db)
+        with self.session() as session:
+            added = seed_offices(session, self.regions)
+            session.commit()
+        if added:
+            log.info("seeded %d Bawaslu offices", added)
+
+
+def build(settings: Settings, *, receipts: ReceiptHasher | None = None) -> Netra:
+    """Assemble Netra; a missing or malformed key raises here, before anything is served."""
+    keys = load_keys(settings)
+    install_keys(keys)
+    regions = default_directory()
+    engine = Engine(regions=regions, policy=policy_from(settings), receipts=receipts)
+    return Netra(
+        settings=settings,
+        keys=keys,
+        db=make_engine(settings.effective_database_url),
+        regions=regions,
+        engine=engine,
+    )

@@ -1,0 +1,44 @@
+"""The report conversation through the engine, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from handlers.categories import CATEGORIES
+from storage.models import Evidence, Ticket
+from tests.fakes.reporter import HAPPY_PATH, ScriptedReporter
+
+
+def file_report(reporter: ScriptedReporter, answers: tuple[str, ...] = HAPPY_PATH) -> str:
+    for answer in answers:
+        out = reporter.says(answer)
+    return out
+
+
+def test_happy_path_gives_ticket_code_and_receipt(netra):
+    reporter = ScriptedReporter(netra, "alice-browser")
+    receipt_text = file_report(reporter)
+    assert "Kode tiket:" in receipt_text and "Kode rahasia:" in receipt_text
+    with netra.session() as session:
+        ticket = session.exec(select(Ticket)).one()
+        assert ticket.office_code == "52.06"  # Bawaslu Kabupaten Bima
+        assert ticket.category == "medsos"
+        assert ticket.description.startswith("Camat hadir")
+        evidence = session.exec(select(Evidence)).one()
+        assert evidence.ticket_id == ticket.id and evidence.link == "https://example.org/rekaman"
+    assert ticket.code in receipt_text
+    assert reporter.step() is None
+
+
+@pytest.mark.parametrize("index", range(len(CATEGORIES)))
+def test_every_category_files_a_ticket(netra, index):
+    category = CATEGORIES[index]
+    answers = list(HAPPY_PATH)
+    answers[2] = str(index + 1)
+    if category.key == "kepala_desa":
+        answers.remove("kabkota")  # a village head is local: the level is not asked
+    reporter = ScriptedReporter(netra, f"cat-{category.key}")
+    assert "Kode tiket:" in file_report(reporter, tuple(answers))
+    with netra.session() as session:
+        assert session.exec(select(Ticket.category)).one() == category.key
