@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,34 +12,57 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from bot.channels import local
+from bot import channels
 from bot.jobs import start_scheduler
 from bot.runtime import Netra
+from bot.sender import OutboxSender
+from bot.transports import Transport
 
 log = logging.getLogger(__name__)
 
 
-def create_app(netra: Netra, *, run_jobs: bool = True) -> FastAPI:
-    """Build the app around an assembled ``Netra``; migrations run before the first request."""
+def create_app(
+    netra: Netra,
+    *,
+    run_jobs: bool = True,
+    transports: dict[str, Transport] | None = None,
+) -> FastAPI:
+    """Build the app around an assembled ``Netra``; migrations run before the first request.
+
+    ``transports`` defaults to the channels configured in the settings; tests pass their own
+    pointed at loopback stand-ins.
+    """
+    outbound = channels.transports(netra) if transports is None else transports
+    sender = OutboxSender(netra, outbound)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         netra.prepare_database()
         scheduler = start_scheduler(netra) if run_jobs else None
+        stop = asyncio.Event()
+        task = asyncio.create_task(sender.run_forever(stop)) if outbound else None
         try:
             yield
         finally:
+            stop.set()
+            sender.wake()
+            if task is not None:
+                await task
+            for transport in outbound.values():
+                await transport.close()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
 
     app = FastAPI(title="Netra", version="0.1.0", lifespan=lifespan)
     app.state.netra = netra
+    app.state.sender = sender
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(__file__).parent / "web" / "static")),
         name="static",
     )
-    app.include_router(local.router(netra))
+    for router in channels.routers(netra):
+        app.include_router(router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -112,7 +112,9 @@ def _pg_reachable(url: str) -> str | None:
         engine.dispose()
         return None
     except Exception as exc:  # any failure means: no PostgreSQL here
-        return f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {type(exc).__name__}"
+        return (
+            f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {type(exc).__name__}"
+        )
 
 
 @pytest.fixture(scope="session")

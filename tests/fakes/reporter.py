@@ -47,8 +47,9 @@ class ScriptedReporter:
         return self.transcript[-1]
 
     def step(self) -> str | None:
-        from storage.models import Conversation, Reporter
         from sqlmodel import select
+
+        from storage.models import Conversation, Reporter
 
         with self.netra.session() as session:
             reporter = session.exec(
