@@ -108,6 +108,9 @@ class Ticket(SQLModel, table=True):
     )
     description: str = Field(sa_type=Encrypted("ticket.description", "content"))
     witnesses: str | None = Field(default=None, sa_type=Encrypted("ticket.witnesses", "content"))
+    # Processing clock: 3 days from receipt, +2 once more information was requested.
+    info_requested_at: datetime | None = None
+    escalated_at: datetime | None = None
 
 
 class Evidence(SQLModel, table=True):
@@ -167,3 +170,93 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     created_at: datetime
     sent_at: datetime | None = None
+
+
+# --- the Bawaslu side: accounts, the ticket timeline, audit, sealed formal identities ---------
+
+
+class Officer(SQLModel, table=True):
+    """A dashboard account. ``admin`` works at Bawaslu RI; ``officer`` at one office."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    display_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(default="officer", max_length=12)  # officer | admin
+    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    active: bool = True
+    totp_secret: str | None = Field(default=None, sa_type=Encrypted("officer.totp", "content"))
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A token for the JSON API, scoped like its officer; only its SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+class TicketEvent(SQLModel, table=True):
+    """One line of a ticket's timeline: status change, note, reassignment, question, answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("ticket.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    at: datetime = Field(index=True)
+    kind: str = Field(max_length=24)  # created|status|note|reassigned|question|answer|escalated
+    officer_id: int | None = Field(default=None, foreign_key="officer.id")
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    from_office: str | None = Field(default=None, max_length=8)
+    to_office: str | None = Field(default=None, max_length=8)
+    body: str | None = Field(default=None, sa_type=Encrypted("ticket_event.body", "content"))
+    evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of who did what to which ticket; never any ticket content."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
+    office_code: str | None = Field(default=None, index=True, max_length=8)
+    action: str = Field(max_length=32)  # login|login_failed|view_ticket|download_evidence|...
+    ticket_id: int | None = Field(default=None, index=True)
+    detail: str | None = Field(default=None, max_length=300)
+
+
+class OfficeKey(SQLModel, table=True):
+    """An office's X25519 key pair for sealed identities.
+
+    The private key is stored only encrypted under a key derived from the custodian's
+    passphrase (scrypt): the server, with all its own keys, cannot open a sealed identity.
+    """
+
+    office_code: str = Field(foreign_key="office.code", primary_key=True, max_length=8)
+    public_key: bytes
+    private_key_sealed: bytes
+    created_at: datetime
+
+
+class SealedIdentity(SQLModel, table=True):
+    """A reporter's formal identity (name, NIK, address, phone) sealed to an office's key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("ticket.id", ondelete="CASCADE"), unique=True, nullable=False
+        )
+    )
+    office_code: str = Field(max_length=8)
+    ciphertext: bytes
+    created_at: datetime
