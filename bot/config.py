@@ -41,12 +41,34 @@ class Settings(BaseSettings):
     description_max_chars: int = Field(default=3000, ge=100, alias="NETRA_DESCRIPTION_MAX_CHARS")
     evidence_max_items: int = Field(default=10, ge=1, alias="NETRA_EVIDENCE_MAX_ITEMS")
 
+    # Bawaslu side: dashboard sessions, login throttling, the legal processing window.
+    dashboard_session_hours: int = Field(default=12, ge=1, alias="NETRA_DASHBOARD_SESSION_HOURS")
+    login_max_failures: int = Field(default=5, ge=1, alias="NETRA_LOGIN_MAX_FAILURES")
+    login_lockout_minutes: int = Field(default=15, ge=1, alias="NETRA_LOGIN_LOCKOUT_MINUTES")
+    processing_days: int = Field(default=3, ge=1, alias="NETRA_PROCESSING_DAYS")
+    info_extension_days: int = Field(default=2, ge=0, alias="NETRA_INFO_EXTENSION_DAYS")
+
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", alias="TELEGRAM_API_BASE_URL"
     )
     public_base_url: str | None = Field(default=None, alias="PUBLIC_BASE_URL")
+
+    # WhatsApp through Twilio: off unless the account SID, token and sender are all set.
+    twilio_account_sid: str | None = Field(default=None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
+    twilio_whatsapp_from: str | None = Field(default=None, alias="TWILIO_WHATSAPP_FROM")
+    twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    # Media is fetched only from this origin (default: the API base URL's); nothing else.
+    twilio_media_host: str | None = Field(default=None, alias="TWILIO_MEDIA_HOST")
+    # Hosts Twilio may redirect a media download to (suffix match); the token is not sent there.
+    twilio_media_redirect_hosts: str = Field(
+        default="twiliocdn.com", alias="TWILIO_MEDIA_REDIRECT_HOSTS"
+    )
+    # Approved templates (ContentSid) sent outside WhatsApp's 24-hour window instead of text.
+    twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
+    twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
     @property
     def effective_database_url(self) -> str:
@@ -60,15 +82,14 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         for name in ("identity_keys", "blind_index_key", "content_keys"):
+            env = str(type(self).model_fields[name].alias)
             value: SecretStr | None = getattr(self, name)
             if value is None:
                 raise ValueError(
-                    f"{name.upper()} must be set in production "
-                    "(NETRA_IDENTITY_KEYS, NETRA_BLIND_INDEX_KEY, NETRA_CONTENT_KEYS; "
-                    "generate them with `netra keys generate`)"
+                    f"{env} must be set in production (generate keys with `netra keys generate`)"
                 )
             if any(m in value.get_secret_value().lower() for m in PLACEHOLDER_MARKERS):
-                raise ValueError(f"{name.upper()} still holds a placeholder value")
+                raise ValueError(f"{env} still holds a placeholder value")
         return self
 
 

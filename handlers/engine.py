@@ -45,6 +45,12 @@ COMMANDS = {
     "bahasa": "bahasa",
     "language": "bahasa",
     "lang": "bahasa",
+    # Broadcast opt-out/in (handlers.subscribe). START stays "start a report" (see there).
+    "berhenti": "berhenti",
+    "stop": "berhenti",
+    "unsubscribe": "berhenti",
+    "langganan": "langganan",
+    "subscribe": "langganan",
 }
 
 
@@ -75,6 +81,10 @@ class Step:
     ask: Callable[[Turn], None]
     answer: Callable[[Turn, Inbound], str | None]
     group: str
+    # Set for steps outside any draft (an officer's follow-up question, the identity lane):
+    # they are never suspended for idleness, and /batal or /mulai call ``leave(turn, command)``
+    # to end them and restore whatever the reporter was doing before.
+    leave: Callable[[Turn, str], None] | None = None
 
 
 @dataclass
@@ -173,13 +183,15 @@ class Engine:
         receipts: ReceiptHasher | None = None,
         locate: Callable[[float, float], Region | None] | None = None,
     ) -> None:
-        from handlers import report, status  # the step tables import Turn from here
+        from handlers import followup, identity, report, status  # the step tables import Turn
 
         self.regions = regions
         self.policy = policy or Policy()
         self.receipts = receipts or ReceiptHasher()
         self.locate = locate
-        self.steps: dict[str, Step] = {s.name: s for s in (*report.STEPS, *status.STEPS)}
+        self.steps: dict[str, Step] = {
+            s.name: s for s in (*report.STEPS, *status.STEPS, *followup.STEPS, *identity.STEPS)
+        }
 
     # --- one turn ------------------------------------------------------------------------
 
@@ -263,6 +275,7 @@ class Engine:
             )
             session.add(reporter)
             session.flush()  # a concurrent first message loses here and retries
+            session.refresh(reporter)  # hold the stored hash, never the raw identifier
             return reporter
         reporter.last_inbound_at = now
         reporter.unreachable = False
@@ -307,7 +320,7 @@ class Engine:
     def _run(self, turn: Turn, message: Inbound, conversation: Conversation | None) -> None:
         text = message.text or ""
         command = parse_command(text) if not message.attachments else None
-        if conversation is not None and turn.step is not None:
+        if conversation is not None and turn.step is not None and not self.aside(turn.step):
             idle_for = turn.now - conversation.updated_at
             if idle_for > self.policy.draft_retention:
                 self.discard_draft(turn)
@@ -322,7 +335,9 @@ class Engine:
             self._command(turn, *command)
             return
         if message.refused_media is not None:
-            key = "media_too_large" if message.refused_media == "too_large" else "media_unsupported"
+            key = {"too_large": "media_too_large", "unavailable": "media_unavailable"}.get(
+                message.refused_media, "media_unsupported"
+            )
             turn.say(key)
             if turn.step is not None:
                 self.ask(turn, turn.step)
@@ -370,7 +385,17 @@ class Engine:
         turn.state.clear()
         turn.step = None
 
+    def aside(self, name: str | None) -> bool:
+        """True for steps outside any draft (see ``Step.leave``)."""
+        step = self.steps.get(name or "")
+        return step is not None and step.leave is not None
+
     def _command(self, turn: Turn, name: str, arg: str) -> None:
+        aside = self.steps.get(turn.step or "")
+        if aside is not None and aside.leave is not None and name in ("batal", "mulai"):
+            aside.leave(turn, name)  # ends the aside and restores turn.step
+            if name == "batal":
+                return
         if name == "bantuan":
             turn.say("help")
             if turn.step is not None:
@@ -391,6 +416,10 @@ class Engine:
             from handlers.status import start_status
 
             start_status(turn, arg)
+        elif name in ("berhenti", "langganan"):
+            from handlers.subscribe import set_subscription
+
+            set_subscription(turn, subscribed=name == "langganan")
 
     def _cancel(self, turn: Turn) -> None:
         if turn.step in ("status_code", "status_receipt", "language"):
@@ -435,6 +464,7 @@ class Engine:
             .where(
                 col(Conversation.step).is_not(None),
                 Conversation.step != "resume",
+                col(Conversation.step).not_in([n for n in self.steps if self.aside(n)]),
                 Conversation.updated_at < cutoff,
             )
         ).all()

@@ -6,6 +6,8 @@ because Telegram and WhatsApp would each read it differently.
 
 from __future__ import annotations
 
+from handlers.messages_aside import TEXTS as ASIDE_TEXTS
+
 LANGS = ("id", "en")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -123,6 +125,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'Pilih salah satu dari daftar, atau "Bukan, ketik ulang".',
         'Pick one from the list, or "No, type again".',
     ),
+    "region_location_hint": (
+        "Lokasi yang Anda bagikan paling dekat dengan {text}. Benar? Bila Anda tahu "
+        "kabupaten/kotanya, lebih baik ketik namanya.",
+        "The location you shared is nearest to {text}. Is that right? If you know the regency "
+        "or city, better type its name.",
+    ),
     "region_location_unsupported": (
         "Terima kasih. Mohon tulis juga nama kabupaten/kotanya.",
         "Thank you. Please also type the name of the regency or city.",
@@ -200,6 +208,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(misalnya Google Drive) dan kirim tautannya.",
         "Sorry, that file is too large to accept here. Upload it to a storage service (e.g. "
         "Google Drive) and send the link instead.",
+    ),
+    "media_unavailable": (
+        "Maaf, berkas Anda tidak dapat kami ambil saat ini. Silakan kirim sekali lagi.",
+        "Sorry, we could not fetch your file just now. Please send it once more.",
     ),
     "media_unsupported": (
         "Maaf, jenis berkas itu tidak bisa diterima. Kirim foto, video, PDF/dokumen, rekaman "
@@ -349,7 +361,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status_ditindaklanjuti": ("ditindaklanjuti", "being acted on"),
     "status_selesai": ("selesai", "closed"),
     "status_tidak_ditindaklanjuti": ("tidak ditindaklanjuti", "not taken further"),
+    "status_changed_notice": (
+        "Kabar dari Netra: status tiket {code} sekarang: {status}. "
+        "Ketik /status untuk melihat rinciannya.",
+        "News from Netra: ticket {code} is now: {status}. Type /status for details.",
+    ),
+    # broadcasts (handlers.subscribe) and WhatsApp's numbered menus
+    "unsubscribed": (
+        "Anda tidak akan menerima pengumuman dari Netra lagi. Balasan dan kabar tentang "
+        "laporan Anda sendiri tetap dikirim. Untuk menerima pengumuman lagi, kirim LANGGANAN.",
+        "You will no longer receive announcements from Netra. Replies and news about your own "
+        "reports still arrive. To receive announcements again, send SUBSCRIBE.",
+    ),
+    "subscribed": (
+        "Anda akan menerima pengumuman Bawaslu dari Netra. Kirim BERHENTI untuk berhenti.",
+        "You will receive Bawaslu announcements from Netra. Send STOP to stop them.",
+    ),
+    "reply_with_number": ("Balas {numbers}", "Reply {numbers}"),
+    # Telegram groups and channels (bot.channels.telegram): nothing from a group is stored
+    "private_only": (
+        "Netra hanya menerima laporan lewat chat pribadi dengan bot ini. Jangan melapor di "
+        "grup: anggota grup dapat melihat siapa yang melapor. Buka chat pribadi dengan bot "
+        "ini dan ketik /mulai.",
+        "Netra takes reports only in a private chat with this bot. Do not report in a group: "
+        "its members can see who reported. Open a private chat with this bot and type /mulai.",
+    ),
 }
+
+CATALOGUE.update(ASIDE_TEXTS)  # follow-up questions and the formal-identity lane
 
 
 def t(key: str, lang: str, **values: object) -> str:

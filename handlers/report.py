@@ -8,16 +8,15 @@ from datetime import date, timedelta
 from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE
 from handlers.dates import format_date, parse_date
 from handlers.engine import STAY, Step, Turn, normalise, pick
-from handlers.media import MediaRejected, check, strip_image_metadata
+from handlers.evidence import file_attachment, file_link
+from handlers.identity import offer_identity
 from handlers.types import Choice, Inbound
-from storage.models import Evidence
 from storage.offices import route
 from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
 
 POSITION_MAX = 300
 NAME_MAX = 120
 WITNESSES_MAX = 1000
-LINK_MAX = 2000
 DESCRIPTION_MIN_ALNUM = 10
 URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 DONE_WORDS = frozenset({"selesai", "done", "sudah", "tidak ada", "no", "none", "lanjut", "finish"})
@@ -35,33 +34,30 @@ def _clean(message: Inbound) -> str:
 # --- consent ---------------------------------------------------------------------------------
 
 
-def ask_consent(turn: Turn) -> None:
+def _consent_choices(turn: Turn) -> tuple[Choice, ...]:
     other = (
         turn.choice("id", "choice_indonesian")
         if turn.lang == "en"
         else turn.choice("en", "choice_english")
     )
+    return (turn.choice("setuju", "choice_agree"), other, turn.choice("batal", "choice_cancel"))
+
+
+def ask_consent(turn: Turn) -> None:
     turn.say("welcome")
-    turn.say(
-        "ask_consent",
-        choices=(
-            turn.choice("setuju", "choice_agree"),
-            other,
-            turn.choice("batal", "choice_cancel"),
-        ),
-    )
+    turn.say("ask_consent", choices=_consent_choices(turn))
 
 
 def on_consent(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
-    chosen = pick(
-        text,
-        (
-            Choice("setuju", turn.text("choice_agree")),
-            Choice("en", "English"),
-            Choice("id", "Bahasa Indonesia"),
-        ),
+    # The shown menu first, so a typed number means what the reporter saw ("3" = Batal).
+    chosen = pick(text, _consent_choices(turn)) or pick(
+        text, (Choice("en", "English"), Choice("id", "Bahasa Indonesia"))
     )
+    if chosen is not None and chosen.key == "batal":
+        turn.engine.discard_draft(turn)
+        turn.say("cancelled")
+        return None
     if chosen is None and normalise(text) in ("ya", "yes", "ok", "oke", "setuju", "lanjut"):
         chosen = Choice("setuju", "")
     if chosen is None:
@@ -158,7 +154,7 @@ def ask_name(turn: Turn) -> None:
 
 def on_name(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
-    if normalise(text) in SKIP_WORDS:
+    if normalise(text) in SKIP_WORDS or pick(text, (turn.choice("lewati", "choice_skip"),)):
         turn.state["name"] = None
         return "region"
     if len(text) > NAME_MAX or sum(ch.isalpha() for ch in text) < 2:
@@ -204,7 +200,7 @@ def _region_from_location(turn: Turn, location: tuple[float, float]) -> str | No
         turn.say("region_location_unsupported")
         return STAY
     turn.state["region_options"] = [nearest.code]
-    turn.state["region_prompt"] = ("region_suggest", nearest.short_name)
+    turn.state["region_prompt"] = ("region_location_hint", _region_label(turn, nearest.code))
     return "region_pick"
 
 
@@ -339,7 +335,7 @@ def on_evidence(turn: Turn, message: Inbound) -> str | None:
     ):
         return "witnesses"
     stored: list[int] = turn.state.setdefault("evidence_ids", [])
-    links = [link[:LINK_MAX] for link in URL.findall(text)] if len(text) <= 20_000 else []
+    links = URL.findall(text) if len(text) <= 20_000 else []
     if not message.attachments and not links:
         turn.say("evidence_not_understood", choices=(turn.choice("selesai", "choice_done"),))
         return STAY
@@ -347,20 +343,14 @@ def on_evidence(turn: Turn, message: Inbound) -> str | None:
     for attachment in message.attachments:
         if len(stored) >= turn.policy.evidence_max_items:
             break
-        try:
-            kind = check(attachment.content_type, len(attachment.data), turn.policy.max_file_bytes)
-            data, content_type = attachment.data, attachment.content_type
-            if kind == "photo":
-                data, content_type = strip_image_metadata(data, content_type)
-        except MediaRejected as rejected:
-            turn.say("media_too_large" if rejected.reason == "too_large" else "media_unsupported")
-            continue
-        stored.append(_store_evidence(turn, kind, content_type, data, attachment.filename))
-        added += 1
+        evidence_id = file_attachment(turn, attachment)
+        if evidence_id is not None:
+            stored.append(evidence_id)
+            added += 1
     for link in links:
         if len(stored) >= turn.policy.evidence_max_items:
             break
-        stored.append(_store_evidence(turn, "link", None, None, None, link=link))
+        stored.append(file_link(turn, link))
         added += 1
     done = (turn.choice("selesai", "choice_done"),)
     if len(stored) >= turn.policy.evidence_max_items:
@@ -368,31 +358,6 @@ def on_evidence(turn: Turn, message: Inbound) -> str | None:
     elif added:
         turn.say("evidence_saved", count=len(stored), choices=done, media=True)
     return STAY
-
-
-def _store_evidence(
-    turn: Turn,
-    kind: str,
-    content_type: str | None,
-    data: bytes | None,
-    filename: str | None,
-    *,
-    link: str | None = None,
-) -> int:
-    evidence = Evidence(
-        reporter_id=turn.reporter.id,
-        kind=kind,
-        content_type=content_type,
-        size=len(data) if data else 0,
-        filename=filename[:200] if filename else None,
-        link=link,
-        data=data,
-        created_at=turn.now,
-    )
-    turn.session.add(evidence)
-    turn.session.flush()
-    assert evidence.id is not None
-    return evidence.id
 
 
 # --- witnesses -------------------------------------------------------------------------------
@@ -404,7 +369,7 @@ def ask_witnesses(turn: Turn) -> None:
 
 def on_witnesses(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
-    if normalise(text) in SKIP_WORDS:
+    if normalise(text) in SKIP_WORDS or pick(text, (turn.choice("lewati", "choice_skip"),)):
         turn.state["witnesses"] = None
         return "summary"
     if len(text) > WITNESSES_MAX or sum(ch.isalpha() for ch in text) < 2:
@@ -546,7 +511,7 @@ def _submit(turn: Turn) -> str | None:
     turn.state.clear()
     turn.ticket_code = ticket.code
     turn.say("submitted", office=office, code=ticket.code, receipt=receipt)
-    return None
+    return offer_identity(turn, ticket)  # the optional sealed formal lane (handlers.identity)
 
 
 # --- resume ----------------------------------------------------------------------------------

@@ -59,9 +59,10 @@ def on_status_receipt(turn: Turn, message: Inbound) -> str | None:
 def _verify(turn: Turn, code: str, receipt: str) -> None:
     policy = turn.policy
     since = turn.now - policy.status_lockout
-    lookup = turn.reporter.lookup
+    reporter_id = turn.reporter.id
+    assert reporter_id is not None
     by_reporter, by_ticket = failed_attempts(
-        turn.session, reporter_lookup=lookup, ticket_code=code, since=since
+        turn.session, reporter_id=reporter_id, ticket_code=code, since=since
     )
     if by_reporter >= policy.status_max_failures or by_ticket >= 3 * policy.status_max_failures:
         turn.say("status_throttled", minutes=int(policy.status_lockout.total_seconds() // 60))
@@ -71,7 +72,7 @@ def _verify(turn: Turn, code: str, receipt: str) -> None:
             code=code,
             receipt=receipt[:100],
             hasher=turn.engine.receipts,
-            reporter_lookup=lookup,
+            reporter_id=reporter_id,
             now=turn.now,
         )
         if ticket is None:

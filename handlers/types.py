@@ -22,8 +22,9 @@ class Inbound:
 
     ``address`` is the platform's identifier of the person (chat id, phone number, browser
     token): it is identity, so it is only ever stored encrypted and looked up by blind index.
-    ``refused_media`` lets an adapter say a file could not be taken (``too_large`` or
-    ``unsupported``) so the engine answers politely in the reporter's language.
+    ``refused_media`` lets an adapter say a file could not be taken (``too_large``,
+    ``unsupported``, or ``unavailable`` when fetching it failed) so the engine answers politely
+    in the reporter's language.
     """
 
     channel: str

@@ -86,6 +86,7 @@ class KeyRing:
     def __init__(self, keys: Sequence[bytes]) -> None:
         if not keys:
             raise KeyConfigError("a key ring needs at least one key")
+        self.raw_keys = tuple(keys)
         self._keys = [(_key_id(k), AESGCM(k)) for k in keys]
         self._by_id = dict(self._keys)
 

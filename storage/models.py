@@ -142,7 +142,11 @@ class StatusAttempt(SQLModel, table=True):
     """Each ``/status`` try, so wrong receipts can be throttled per reporter and per ticket."""
 
     id: int | None = Field(default=None, primary_key=True)
-    reporter_lookup: str = Field(index=True, max_length=64)
+    reporter_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("reporter.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
     ticket_code: str | None = Field(default=None, index=True, max_length=16)
     success: bool = False
     at: datetime = Field(index=True)

@@ -99,7 +99,7 @@ def tickets_since(session: Session, reporter_id: int, since: datetime) -> int:
 
 
 def failed_attempts(
-    session: Session, *, reporter_lookup: str, ticket_code: str | None, since: datetime
+    session: Session, *, reporter_id: int, ticket_code: str | None, since: datetime
 ) -> tuple[int, int]:
     """Recent wrong ``/status`` tries by this reporter, and against this ticket by anyone."""
     base = (
@@ -107,9 +107,7 @@ def failed_attempts(
         .select_from(StatusAttempt)
         .where(col(StatusAttempt.success).is_(False), StatusAttempt.at >= since)
     )
-    by_reporter = int(
-        session.exec(base.where(StatusAttempt.reporter_lookup == reporter_lookup)).one()
-    )
+    by_reporter = int(session.exec(base.where(StatusAttempt.reporter_id == reporter_id)).one())
     by_ticket = 0
     if ticket_code:
         by_ticket = int(session.exec(base.where(StatusAttempt.ticket_code == ticket_code)).one())
@@ -122,7 +120,7 @@ def check_receipt(
     code: str,
     receipt: str,
     hasher: ReceiptHasher,
-    reporter_lookup: str,
+    reporter_id: int,
     now: datetime,
 ) -> Ticket | None:
     """The ticket when code and receipt match; every try is recorded for throttling."""
@@ -132,9 +130,7 @@ def check_receipt(
         ok = False
     else:
         ok = hasher.verify(ticket.receipt_hash, receipt)
-    session.add(
-        StatusAttempt(reporter_lookup=reporter_lookup, ticket_code=code, success=ok, at=now)
-    )
+    session.add(StatusAttempt(reporter_id=reporter_id, ticket_code=code, success=ok, at=now))
     return ticket if ok else None
 
 

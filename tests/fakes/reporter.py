@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.runtime import Netra
 from handlers.types import Attachment, Inbound, Reply
+from storage.db import run_in_transaction
 
 _ids = itertools.count(1)
 
@@ -25,7 +27,9 @@ class ScriptedReporter:
         attachments: tuple[Attachment, ...] = (),
         message_id: str | None = None,
         location: tuple[float, float] | None = None,
+        at: datetime | None = None,
     ) -> list[Reply]:
+        """Send one message; ``at`` runs the turn at another time (idle and expiry tests)."""
         message = Inbound(
             channel=self.channel,
             address=self.address,
@@ -34,7 +38,12 @@ class ScriptedReporter:
             location=location,
             message_id=message_id or f"m{next(_ids)}",
         )
-        replies = self.netra.process(message).replies
+        if at is None:
+            replies = self.netra.process(message).replies
+        else:
+            replies = run_in_transaction(
+                self.netra.db, lambda s: self.netra.engine.handle(s, message, at)
+            ).replies
         self.transcript.extend(replies)
         return replies
 
@@ -45,6 +54,19 @@ class ScriptedReporter:
     @property
     def last(self) -> Reply:
         return self.transcript[-1]
+
+    def draft(self) -> dict[str, object]:
+        """The reporter's saved draft, decrypted (what a restart would continue from)."""
+        from sqlmodel import select
+
+        from storage.models import Conversation, Reporter
+
+        with self.netra.session() as session:
+            reporter = session.exec(
+                select(Reporter).where(Reporter.lookup == f"{self.channel}:{self.address}")
+            ).one()
+            conversation = session.get(Conversation, reporter.id)
+            return dict(conversation.state) if conversation else {}
 
     def step(self) -> str | None:
         from sqlmodel import select

@@ -57,15 +57,16 @@ def upgrade() -> None:
     )
     op.create_table('statusattempt',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('reporter_lookup', sa.String(length=64), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
     sa.Column('ticket_code', sa.String(length=16), nullable=True),
     sa.Column('success', sa.Boolean(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['reporter_id'], ['reporter.id'], name=op.f('fk_statusattempt_reporter_id_reporter'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_statusattempt'))
     )
     with op.batch_alter_table('statusattempt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statusattempt_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_statusattempt_reporter_lookup'), ['reporter_lookup'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statusattempt_reporter_id'), ['reporter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statusattempt_ticket_code'), ['ticket_code'], unique=False)
 
     op.create_table('conversation',
@@ -178,7 +179,7 @@ def downgrade() -> None:
     op.drop_table('conversation')
     with op.batch_alter_table('statusattempt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_statusattempt_ticket_code'))
-        batch_op.drop_index(batch_op.f('ix_statusattempt_reporter_lookup'))
+        batch_op.drop_index(batch_op.f('ix_statusattempt_reporter_id'))
         batch_op.drop_index(batch_op.f('ix_statusattempt_at'))
 
     op.drop_table('statusattempt')

@@ -1,0 +1,61 @@
+"""Filing evidence from a reporter's message: one place for every flow that takes files.
+
+The report's evidence step and the answer to an officer's follow-up both accept files and
+links; both must check type and size, strip image metadata and refuse politely in the
+reporter's language, so they share this.
+"""
+
+from __future__ import annotations
+
+from handlers.engine import Turn
+from handlers.media import MediaRejected, check, strip_image_metadata
+from handlers.types import Attachment
+from storage.models import Evidence
+
+LINK_MAX = 2000
+
+
+def file_attachment(
+    turn: Turn, attachment: Attachment, *, ticket_id: int | None = None
+) -> int | None:
+    """Store a file as evidence; None after telling the reporter why it was refused."""
+    try:
+        kind = check(attachment.content_type, len(attachment.data), turn.policy.max_file_bytes)
+        data, content_type = attachment.data, attachment.content_type
+        if kind == "photo":
+            data, content_type = strip_image_metadata(data, content_type)
+    except MediaRejected as rejected:
+        turn.say("media_too_large" if rejected.reason == "too_large" else "media_unsupported")
+        return None
+    return _store(turn, kind, content_type, data, attachment.filename, ticket_id=ticket_id)
+
+
+def file_link(turn: Turn, link: str, *, ticket_id: int | None = None) -> int:
+    return _store(turn, "link", None, None, None, link=link[:LINK_MAX], ticket_id=ticket_id)
+
+
+def _store(
+    turn: Turn,
+    kind: str,
+    content_type: str | None,
+    data: bytes | None,
+    filename: str | None,
+    *,
+    link: str | None = None,
+    ticket_id: int | None = None,
+) -> int:
+    evidence = Evidence(
+        ticket_id=ticket_id,
+        reporter_id=turn.reporter.id,
+        kind=kind,
+        content_type=content_type,
+        size=len(data) if data else 0,
+        filename=filename[:200] if filename else None,
+        link=link,
+        data=data,
+        created_at=turn.now,
+    )
+    turn.session.add(evidence)
+    turn.session.flush()
+    assert evidence.id is not None
+    return evidence.id
