@@ -15,6 +15,7 @@ from handlers.engine import Engine, Policy
 from handlers.types import Inbound, Outcome
 from storage.crypto import Keys, ReceiptHasher, install_keys
 from storage.db import make_engine, run_in_transaction, upgrade
+from storage.geo import locator
 from storage.offices import seed_offices
 from storage.regions import RegionDirectory, default_directory
 
@@ -75,7 +76,12 @@ def build(settings: Settings, *, receipts: ReceiptHasher | None = None) -> Netra
     keys = load_keys(settings)
     install_keys(keys)
     regions = default_directory()
-    engine = Engine(regions=regions, policy=policy_from(settings), receipts=receipts)
+    engine = Engine(
+        regions=regions,
+        policy=policy_from(settings),
+        receipts=receipts,
+        locate=locator(regions),  # a shared location → nearest province, confirmed by the reporter
+    )
     return Netra(
         settings=settings,
         keys=keys,

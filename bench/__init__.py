@@ -1,0 +1,1 @@
+"""Load generators that print figures (loopback only)."""

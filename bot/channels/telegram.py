@@ -1,0 +1,624 @@
+"""The Telegram channel: a thin adapter between the Bot API and the conversation engine.
+
+Inbound: ``POST /webhooks/telegram`` (or ``getUpdates`` polling in development) → one
+``handlers.types.Inbound`` per update → ``Netra.process(..., outbox_transport="telegram")``,
+which commits the turn and its replies (in the outbox) before the webhook answers 200. Telegram
+retries an update until it gets a 2xx, and the engine dedups on ``update_id``, so a retry changes
+nothing and sends no second reply.
+
+Outbound: ``TelegramTransport.send`` renders a ``Reply`` (choices as inline buttons) and maps Bot
+API errors onto ``TransportError`` so the outbox sender retries only what can succeed later.
+
+Never logged or put in an error string: chat ids, names, file URLs (they hold the bot token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import mimetypes
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import Settings
+from bot.runtime import Netra
+from bot.transports import TransportError
+from handlers.media import MAX_FILE_BYTES, base_type
+from handlers.messages import t
+from handlers.types import Attachment, Inbound, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ("message", "callback_query")
+TEXT_LIMIT = 4096  # Bot API sendMessage limit, in characters
+CALLBACK_DATA_LIMIT = 64  # bytes
+GROUP_NOTICE_EVERY = 600.0  # seconds: one private-chat notice per group, not one per message
+
+# The command menu (setMyCommands), per language; the engine knows every command.
+COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "id": (
+        ("mulai", "Buat laporan baru"),
+        ("status", "Cek status laporan dengan kode tiket"),
+        ("batal", "Batalkan laporan yang sedang dibuat"),
+        ("bantuan", "Bantuan"),
+        ("bahasa", "Ganti bahasa (Indonesia/English)"),
+    ),
+    "en": (
+        ("mulai", "Make a new report"),
+        ("status", "Check a report's status with its ticket code"),
+        ("batal", "Cancel the report in progress"),
+        ("bantuan", "Help"),
+        ("bahasa", "Change language (Indonesia/English)"),
+    ),
+}
+
+# python-telegram-bot logs every API call's parameters (chat ids, texts) at DEBUG, and httpx
+# logs each request URL — which holds the bot token — at INFO. Neither may reach a log file.
+for _noisy in ("telegram", "httpx", "httpcore"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
+
+
+# --- outbound --------------------------------------------------------------------------------
+
+
+class _Bucket:
+    """A token bucket that hands out reservations: ``reserve()`` says how long to wait."""
+
+    __slots__ = ("rate", "capacity", "tokens", "stamp")
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self.tokens = capacity
+        self.stamp = time.monotonic()
+
+    def reserve(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def idle(self, now: float) -> bool:
+        return self.tokens + (now - self.stamp) * self.rate >= self.capacity
+
+
+class RateLimiter:
+    """Telegram's limits: about 1 message/s in one chat (short bursts allowed), 30/s overall.
+
+    Held in memory per process; a 429 that still slips through is honoured via ``retry_after``.
+    """
+
+    def __init__(
+        self, overall_per_s: float = 30.0, chat_per_s: float = 1.0, chat_burst: int = 3
+    ) -> None:
+        self.overall = _Bucket(overall_per_s, overall_per_s)
+        self.chat_per_s = chat_per_s
+        self.chat_burst = chat_burst
+        self._chats: dict[int, _Bucket] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        now = time.monotonic()
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) > 10_000:
+                self._chats = {k: b for k, b in self._chats.items() if not b.idle(now)}
+            bucket = self._chats[chat_id] = _Bucket(self.chat_per_s, self.chat_burst)
+        delay = bucket.reserve(now)
+        if delay:
+            await asyncio.sleep(delay)
+        delay = self.overall.reserve(time.monotonic())
+        if delay:
+            await asyncio.sleep(delay)
+
+
+def render_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """Choices as inline buttons carrying the choice key; a reply keyboard of labels when a key
+    does not fit Telegram's 64-byte callback data (the engine also accepts a label)."""
+    if not reply.choices:
+        return None
+    per_row = 1 if any(len(c.label) > 20 for c in reply.choices) or len(reply.choices) > 6 else 3
+    if all(len(c.key.encode()) <= CALLBACK_DATA_LIMIT for c in reply.choices):
+        buttons = [InlineKeyboardButton(c.label, callback_data=c.key) for c in reply.choices]
+        return InlineKeyboardMarkup(_rows(buttons, per_row))
+    keys = [KeyboardButton(c.label) for c in reply.choices]
+    return ReplyKeyboardMarkup(_rows(keys, per_row), one_time_keyboard=True, resize_keyboard=True)
+
+
+def _rows(items: list[Any], per_row: int) -> list[list[Any]]:
+    return [items[i : i + per_row] for i in range(0, len(items), per_row)]
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut a long text at line breaks into messages Telegram accepts."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts
+
+
+def _retry_after(error: RetryAfter) -> float:
+    """Seconds to wait; PTB 22 warns that the attribute turns into a timedelta, so take both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _is_gone(error: BadRequest) -> bool:
+    """Bad requests that mean the person can never be reached, not that our message is wrong."""
+    text = str(error).lower()
+    return any(s in text for s in ("chat not found", "user is deactivated", "peer_id_invalid"))
+
+
+class TelegramTransport:
+    """Sends outbox payloads with python-telegram-bot's ``Bot``; also fetches evidence files.
+
+    The HTTP client is PTB's ``HTTPXRequest`` (httpx, HTTP/1.1, keep-alive) with a pool large
+    enough for the sender's batches; ``bench/telegram.py`` measured it against the alternatives.
+    """
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        token: str,
+        api_base_url: str = "https://api.telegram.org",
+        *,
+        limiter: RateLimiter | None = None,
+        pool_size: int = 128,
+    ) -> None:
+        base = api_base_url.rstrip("/")
+        self._requests = (
+            HTTPXRequest(connection_pool_size=pool_size, read_timeout=10.0, pool_timeout=5.0),
+            HTTPXRequest(connection_pool_size=2, read_timeout=40.0),  # getUpdates long polls
+        )
+        self.bot = Bot(
+            token,
+            base_url=f"{base}/bot",
+            base_file_url=f"{base}/file/bot",
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
+        )
+        self.limiter = limiter if limiter is not None else RateLimiter()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramTransport:
+        assert settings.telegram_bot_token is not None
+        return cls(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
+
+    async def _ready(self) -> Bot:
+        """Reopen the HTTP clients if closed. ``Bot.initialize()`` is avoided on purpose: it
+        calls getMe, and on a refused token raises an error whose text holds the token."""
+        for request in self._requests:
+            await request.initialize()
+        return self.bot
+
+    async def send(self, address: str, payload: dict[str, Any]) -> None:
+        chat_id = int(address)
+        reply = Reply.from_payload(payload)
+        parts = split_text(reply.text or " ")
+        for i, part in enumerate(parts):
+            markup = render_markup(reply) if i == len(parts) - 1 else None
+            await self._send_one(chat_id, part, markup)
+
+    async def _send_one(self, chat_id: int, text: str, markup: Any) -> None:
+        bot = await self._ready()
+        await self.limiter.wait(chat_id)
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+        except RetryAfter as exc:
+            raise TransportError(
+                "telegram: rate limited (429)", retry_after=_retry_after(exc)
+            ) from None
+        except Forbidden:
+            raise TransportError("telegram: forbidden (bot blocked)", permanent=True) from None
+        except BadRequest as exc:
+            if _is_gone(exc):
+                raise TransportError("telegram: chat not found", permanent=True) from None
+            # Our message, not the chat, was refused: a plain retry would fail forever.
+            log.warning("telegram refused a message: %s", _describe(exc))
+            raise TransportError("telegram: bad request", permanent=True) from None
+        except InvalidToken:
+            log.error("telegram: the bot token was refused; check TELEGRAM_BOT_TOKEN")
+            raise TransportError("telegram: token refused") from None
+        except (NetworkError, TelegramError) as exc:  # TimedOut is a NetworkError
+            raise TransportError(f"telegram: {type(exc).__name__}") from None
+
+    async def notice(self, chat_id: int, text: str) -> None:
+        """Send one message now, outside the outbox (groups: nothing about them is stored)."""
+        bot = await self._ready()
+        await self.limiter.wait(chat_id)
+        try:
+            await bot.send_message(chat_id, text)
+        except TelegramError as exc:
+            log.info("telegram: group notice not sent (%s)", type(exc).__name__)
+
+    async def answer_callback(self, callback_id: str) -> None:
+        bot = await self._ready()
+        try:
+            await bot.answer_callback_query(callback_id)
+        except TelegramError as exc:  # too old or already answered: harmless
+            log.info("telegram: callback query not answered (%s)", type(exc).__name__)
+
+    async def download(self, file_id: str) -> bytes:
+        """Fetch a file by id. The file URL holds the token: it is never kept or logged."""
+        bot = await self._ready()
+        found = await bot.get_file(file_id)
+        return bytes(await found.download_as_bytearray())
+
+    async def close(self) -> None:
+        for request in self._requests:
+            await request.shutdown()
+
+
+def _describe(exc: TelegramError) -> str:
+    """An error's text without anything that could be a URL (the file URL holds the token)."""
+    return " ".join(w for w in str(exc).split() if "://" not in w and "/bot" not in w)[:200]
+
+
+# --- inbound ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Media:
+    kind: str
+    file_id: str
+    size: int | None
+    content_type: str
+    filename: str | None
+
+
+def _media(message: Message) -> _Media | None:
+    """The one file a message carries, with the type Telegram implies for it."""
+    if message.photo:
+        largest = message.photo[-1]
+        return _Media("photo", largest.file_id, largest.file_size, "image/jpeg", None)
+    if message.document:
+        doc = message.document
+        guessed = mimetypes.guess_type(doc.file_name or "")[0]
+        content_type = doc.mime_type or guessed or "application/octet-stream"
+        return _Media("document", doc.file_id, doc.file_size, content_type, doc.file_name)
+    if message.video:
+        v = message.video
+        return _Media("video", v.file_id, v.file_size, v.mime_type or "video/mp4", v.file_name)
+    if message.video_note:
+        vn = message.video_note
+        return _Media("video", vn.file_id, vn.file_size, "video/mp4", None)
+    if message.voice:
+        vo = message.voice
+        return _Media("voice", vo.file_id, vo.file_size, vo.mime_type or "audio/ogg", None)
+    if message.audio:
+        a = message.audio
+        return _Media("voice", a.file_id, a.file_size, a.mime_type or "audio/mpeg", a.file_name)
+    return None
+
+
+async def _fetch(transport: TelegramTransport, media: _Media) -> Attachment | str:
+    """The downloaded file, or the reason it is refused (``too_large``, ``unavailable``…).
+
+    A failed download is answered, not retried through a 5xx: Telegram delivers a bot's updates
+    in order, so one update refused with 503 would hold back every reporter's messages behind
+    it. The reporter is asked to send the file again instead (as on WhatsApp).
+    """
+    if media.size is not None and media.size > MAX_FILE_BYTES:
+        return "too_large"  # known from the update: no download, no getFile
+    try:
+        data = await transport.download(media.file_id)
+    except BadRequest as exc:
+        if "too big" in str(exc).lower():
+            return "too_large"
+        log.info("telegram: file refused by getFile (%s)", _describe(exc))
+        return "unsupported"
+    except TelegramError as exc:
+        log.warning("telegram: file download failed (%s), reporter asked to resend", _describe(exc))
+        return "unavailable"
+    if len(data) > MAX_FILE_BYTES:
+        return "too_large"
+    content_type = base_type(media.content_type)
+    return Attachment(media.kind, content_type, data, media.filename)
+
+
+_UNSUPPORTED_CONTENT = (
+    "sticker",
+    "animation",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "paid_media",
+)
+
+
+async def build_inbound(transport: TelegramTransport, update_id: int, message: Message) -> Inbound:
+    """A private-chat message as the engine's ``Inbound`` (files downloaded, not yet checked:
+    the engine checks type and size and strips image metadata)."""
+    text = message.text or message.caption
+    location = message.location or (message.venue.location if message.venue else None)
+    base = Inbound(
+        channel=CHANNEL,
+        address=str(message.chat.id),
+        text=text,
+        location=(location.latitude, location.longitude) if location else None,
+        message_id=str(update_id),
+    )
+    media = _media(message)
+    if media is not None:
+        fetched = await _fetch(transport, media)
+        if isinstance(fetched, str):
+            return _replace(base, refused_media=fetched)
+        return _replace(base, attachments=(fetched,))
+    if (
+        text is None
+        and location is None
+        and any(getattr(message, name, None) for name in _UNSUPPORTED_CONTENT)
+    ):
+        # A contact card would carry a phone number: it is refused, and never stored.
+        return _replace(base, refused_media="unsupported")
+    return base
+
+
+def _replace(inbound: Inbound, **changes: Any) -> Inbound:
+    from dataclasses import replace
+
+    return replace(inbound, **changes)
+
+
+def parse_update(data: object, bot: Bot) -> Update | None:
+    """A Telegram ``Update``, or None when the body is not one (logged by the caller)."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception:  # any malformed field: the body is not an update we can read
+        return None
+
+
+class UpdateHandler:
+    """Turns one update into a committed engine turn (shared by the webhook and polling)."""
+
+    def __init__(self, netra: Netra, transport: TelegramTransport) -> None:
+        self.netra = netra
+        self.transport = transport
+        self._group_noticed: dict[int, float] = {}
+
+    async def handle(self, update: Update) -> None:
+        if update.callback_query is not None:
+            await self._callback(update)
+            return
+        message = update.message
+        if message is None:
+            log.info("telegram: ignored an update without a message (%s)", _kind(update))
+            return
+        if message.chat.type != "private":
+            await self._group(message)
+            return
+        inbound = await build_inbound(self.transport, update.update_id, message)
+        await asyncio.to_thread(self.netra.process, inbound, outbox_transport=CHANNEL)
+
+    async def _callback(self, update: Update) -> None:
+        query = update.callback_query
+        assert query is not None
+        chat = query.message.chat if query.message is not None else None
+        if chat is not None and chat.type != "private":
+            await self.transport.answer_callback(query.id)
+            return
+        inbound = Inbound(
+            channel=CHANNEL,
+            address=str(chat.id if chat is not None else query.from_user.id),
+            text=query.data or "",
+            message_id=str(update.update_id),
+        )
+        outcome = await asyncio.to_thread(self.netra.process, inbound, outbox_transport=CHANNEL)
+        if not outcome.duplicate:
+            await self.transport.answer_callback(query.id)
+
+    async def _group(self, message: Message) -> None:
+        """One brief notice per group and ten minutes, sent directly: nothing is stored."""
+        now = time.monotonic()
+        last = self._group_noticed.get(message.chat.id)
+        if last is not None and now - last < GROUP_NOTICE_EVERY:
+            return
+        if len(self._group_noticed) > 10_000:
+            self._group_noticed.clear()
+        self._group_noticed[message.chat.id] = now
+        sender = message.from_user
+        lang = "en" if sender and (sender.language_code or "").startswith("en") else "id"
+        log.info(
+            "telegram: message in a %s answered with the private-chat notice", message.chat.type
+        )
+        await self.transport.notice(message.chat.id, t("private_only", lang))
+
+
+def _kind(update: Update) -> str:
+    for name in ("edited_message", "channel_post", "edited_channel_post", "my_chat_member"):
+        if getattr(update, name, None) is not None:
+            return name
+    return "other"
+
+
+def secret_matches(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; no secret configured means every request is refused."""
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _transport_of(request: Request, netra: Netra) -> TelegramTransport:
+    """The app's Telegram transport (the one the sender uses), or one built from settings."""
+    sender = getattr(request.app.state, "sender", None)
+    found = sender.transports.get(CHANNEL) if sender is not None else None
+    if isinstance(found, TelegramTransport):
+        return found
+    own = getattr(request.app.state, "telegram_transport", None)
+    if own is None:
+        own = TelegramTransport.from_settings(netra.settings)
+        request.app.state.telegram_transport = own
+    return own
+
+
+def router(netra: Netra) -> APIRouter:
+    api = APIRouter()
+    secret = netra.settings.telegram_webhook_secret
+    expected = secret.get_secret_value() if secret else None
+    if expected is None:
+        log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the Telegram webhook refuses every call")
+    handlers: dict[int, UpdateHandler] = {}
+
+    @api.post(WEBHOOK_PATH, include_in_schema=False)
+    async def telegram_webhook(request: Request) -> Response:
+        if not secret_matches(request.headers.get(SECRET_HEADER), expected):
+            log.warning("telegram webhook: missing or wrong secret token, refused")
+            return Response(status_code=403)
+        transport = _transport_of(request, netra)
+        handler = handlers.get(id(transport))
+        if handler is None:
+            handler = handlers[id(transport)] = UpdateHandler(netra, transport)
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        update = parse_update(data, transport.bot)
+        if update is None:
+            # 200, so Telegram does not retry a body it will never make readable.
+            log.warning("telegram webhook: body is not a Telegram update, dropped")
+            return Response(status_code=200)
+        await handler.handle(update)
+        request.app.state.sender.wake()
+        return Response(status_code=200)
+
+    return api
+
+
+# --- polling (development) -------------------------------------------------------------------
+
+
+async def poll(
+    handler: UpdateHandler,
+    stop: asyncio.Event,
+    *,
+    wake: Callable[[], None] = lambda: None,
+    timeout: int = 25,
+) -> None:
+    """Fetch updates with ``getUpdates`` until ``stop``; an update's offset is confirmed only
+    after its turn is committed, so a crash re-delivers it (and the engine dedups)."""
+    bot = await handler.transport._ready()
+    await bot.delete_webhook(drop_pending_updates=False)
+    offset: int | None = None
+    failures = 0
+    while not stop.is_set():
+        try:
+            updates = await bot.get_updates(
+                offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
+            )
+            for update in updates:
+                await handler.handle(update)
+                offset = update.update_id + 1
+                wake()
+            failures = 0
+        except TelegramError as exc:
+            failures += 1
+            delay = min(30.0, 2.0**failures)
+            log.warning("telegram polling: %s, retrying in %.0fs", type(exc).__name__, delay)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+
+def enable_polling(app: FastAPI, netra: Netra) -> None:
+    """Run ``poll`` for the app's lifetime (``netra serve --telegram-polling``)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(the_app: FastAPI) -> AsyncIterator[Any]:
+        async with inner(the_app) as state:
+            sender = the_app.state.sender
+            transport = sender.transports.get(CHANNEL)
+            if not isinstance(transport, TelegramTransport):
+                raise RuntimeError("Telegram polling needs TELEGRAM_BOT_TOKEN")
+            stop = asyncio.Event()
+            task = asyncio.create_task(
+                poll(UpdateHandler(netra, transport), stop, wake=sender.wake)
+            )
+            log.info("Telegram channel: polling for updates (development mode)")
+            try:
+                yield state
+            finally:
+                stop.set()
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+
+    app.router.lifespan_context = lifespan
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+
+async def setup(settings: Settings, transport: TelegramTransport | None = None) -> str:
+    """Set the command menu and the webhook; returns the webhook URL (no secret in it)."""
+    if not settings.public_base_url:
+        raise ValueError("PUBLIC_BASE_URL must be set (the https address Telegram will call)")
+    if settings.telegram_webhook_secret is None:
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set (1-256 of A-Z a-z 0-9 _ -)")
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET may hold only A-Z a-z 0-9 _ - (1-256 chars)")
+    own = transport is None
+    transport = transport or TelegramTransport.from_settings(settings)
+    bot = await transport._ready()
+    url = settings.public_base_url.rstrip("/") + WEBHOOK_PATH
+    try:
+        for lang, commands in COMMANDS.items():
+            await bot.set_my_commands(
+                [BotCommand(name, text) for name, text in commands],
+                language_code=None if lang == "id" else lang,
+            )
+        await bot.set_webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
+    finally:
+        if own:
+            await transport.close()
+    return url
