@@ -88,6 +88,9 @@ class OutboxSender:
                 message = session.merge(message)
                 if error is None:
                     outbox.mark_sent(session, message, now)
+                elif error.held:
+                    outbox.mark_failed(session, message, str(error), status="held")
+                    log.info("outbox %s: held (%s)", message.id, error)
                 elif error.permanent:
                     outbox.mark_failed(session, message, str(error))
                     self._unreachable(session, message.reporter_id)

@@ -130,3 +130,18 @@ def mark_failed(
 def backoff(attempts: int, base: float = 2.0, cap: float = 900.0) -> timedelta:
     """Exponential backoff: 2 s, 4 s, 8 s … up to 15 minutes."""
     return timedelta(seconds=min(cap, base ** max(1, attempts)))
+
+
+def release_held(session: Session, *, transport: str, reporter_id: int, now: datetime) -> int:
+    """Make a reporter's held messages sendable again (their WhatsApp window just reopened)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.transport) == transport,
+            col(OutboxMessage.reporter_id) == reporter_id,
+            col(OutboxMessage.status) == "held",
+        )
+        .values(status="pending", next_attempt_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
