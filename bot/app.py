@@ -63,6 +63,9 @@ def create_app(
     )
     for router in channels.routers(netra):
         app.include_router(router)
+    from bot import dashboard  # the Bawaslu side: officers' pages and the /api/v1 JSON API
+
+    app.include_router(dashboard.router(netra))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

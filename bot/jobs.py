@@ -43,6 +43,16 @@ def purge_old_records(netra: Netra) -> None:
     run_in_transaction(netra.db, work)
 
 
+def escalate_overdue_tickets(netra: Netra) -> list[str]:
+    """Kab/kota tickets past their processing window appear, marked, at their Bawaslu Provinsi."""
+    from bot.dashboard.views import windows_of
+    from handlers.casework import escalate_overdue
+
+    return run_in_transaction(
+        netra.db, lambda s: escalate_overdue(s, now=utcnow(), windows=windows_of(netra))
+    )
+
+
 def start_scheduler(netra: Netra) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
@@ -60,6 +70,15 @@ def start_scheduler(netra: Netra) -> BackgroundScheduler:
         hours=1,
         args=[netra],
         id="purge",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        escalate_overdue_tickets,
+        "interval",
+        minutes=10,
+        args=[netra],
+        id="escalate",
         coalesce=True,
         max_instances=1,
     )

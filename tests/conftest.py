@@ -26,6 +26,7 @@ from storage.db import make_engine, upgrade
 from storage.models import metadata
 from storage.offices import seed_offices
 from storage.regions import default_directory
+from tests.fakes.dashboard import browser  # noqa: F401  (one Chromium for the whole run)
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 KEEP_TABLES = {"office", "alembic_version"}

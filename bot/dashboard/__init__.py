@@ -1,0 +1,48 @@
+"""The Bawaslu side: officers' dashboard (server-rendered pages) and the JSON API.
+
+``router(netra)`` is what the app includes. Other modules that add to the ticket page (the
+anonymous follow-up, the sealed identity) build on ``bot.dashboard.auth`` (``CurrentOfficer``,
+``require_csrf``, ``DbSession``), ``bot.dashboard.ui`` (``render``, ``LABELS``) and
+``storage.access`` (``ticket_for``), and render into ``templates/ticket_extra.html``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bot.runtime import Netra
+
+
+def router(netra: Netra) -> APIRouter:
+    from bot.dashboard import admin, api, pages
+
+    combined = APIRouter()
+    combined.include_router(pages.router())
+    combined.include_router(admin.router())
+    combined.include_router(api.router())
+    for extra in _extra_routers():
+        combined.include_router(extra)
+    return combined
+
+
+def _extra_routers() -> list[APIRouter]:
+    """Routers of modules that plug into the dashboard (e.g. follow-up, identity reveal).
+
+    A module listed in ``EXTENSIONS`` exposes ``router() -> APIRouter``; a missing module is
+    skipped, so the dashboard works whether or not it has been built yet.
+    """
+    import importlib
+
+    routers = []
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        routers.append(module.router())
+    return routers
+
+
+EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity")

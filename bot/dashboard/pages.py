@@ -1,0 +1,474 @@
+"""The officers' pages: login, inbox, ticket, evidence, workflow actions, CSV export, audit.
+
+Routes stay thin: access goes through ``storage.access``, actions through
+``handlers.casework``, shapes through ``bot.dashboard.views``. A ticket or evidence item that
+is not visible to the officer is a plain 404, indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlmodel import select
+
+from bot.dashboard import ui
+from bot.dashboard.auth import (
+    CsrfChecked,
+    CurrentOfficer,
+    DbSession,
+    end_session,
+    netra_of,
+    optional_officer,
+    start_session,
+)
+from bot.dashboard.views import (
+    INLINE_TYPES,
+    PAGE_SIZE,
+    Filters,
+    Offices,
+    evidence_views,
+    inbox,
+    region_choices,
+    ticket_view,
+    timeline,
+)
+from bot.runtime import utcnow
+from handlers import casework
+from handlers.categories import CATEGORIES
+from storage import audit
+from storage.access import evidence_for, ticket_for
+from storage.models import Office
+from storage.officers import LoginPolicy, authenticate, by_username
+from storage.tickets import STATUSES
+from storage.workflow import DESTINATIONS, WorkflowError, allowed_next
+
+log = logging.getLogger(__name__)
+
+EXPORT_LIMIT = 20_000
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(404, "Not Found")
+
+
+def _flash(request: Request) -> dict[str, str]:
+    """Only fixed label keys travel in the URL, so nothing user-written is ever reflected."""
+    ok, err = request.query_params.get("ok"), request.query_params.get("err")
+    lang = ui.lang_of(request)
+    if err and f"err_{err}" in ui.LABELS:
+        return {"flash": ui.label(lang, f"err_{err}"), "flash_kind": "err"}
+    if ok == "saved":
+        return {"flash": ui.label(lang, "saved"), "flash_kind": "ok"}
+    return {}
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+    @api.get("/static/dashboard.css")
+    def stylesheet() -> FileResponse:
+        return FileResponse(ui.STATIC_DIR / "dashboard.css", media_type="text/css")
+
+    @api.get("/lang/{code}")
+    def set_language(code: str, next: str = "/dashboard/") -> Response:
+        target = next if re.fullmatch(r"/dashboard/[\w/\-.]*", next) else "/dashboard/"
+        response = _redirect(target)
+        response.set_cookie(
+            ui.LANG_COOKIE, "en" if code == "en" else "id", max_age=365 * 86400, samesite="strict"
+        )
+        return response
+
+    # --- login -----------------------------------------------------------------------------
+
+    @api.get("/login")
+    def login_page(request: Request, session: DbSession) -> Response:
+        if optional_officer(request, session) is not None:
+            return _redirect("/dashboard/")
+        return ui.render(request, "login.html")
+
+    @api.post("/login", dependencies=[CsrfChecked])
+    def login(
+        request: Request,
+        session: DbSession,
+        username: Annotated[str, Form(max_length=64)],
+        password: Annotated[str, Form(max_length=256)],
+        totp: Annotated[str, Form(max_length=8)] = "",
+    ) -> Response:
+        netra = netra_of(request)
+        now = utcnow()
+        policy = LoginPolicy(
+            max_failures=netra.settings.login_max_failures,
+            lockout=_minutes(netra.settings.login_lockout_minutes),
+        )
+        result = authenticate(
+            session,
+            username=username,
+            password=password,
+            totp_code=totp or None,
+            now=now,
+            policy=policy,
+        )
+        if result.officer is None:
+            known = by_username(session, username)
+            # Only a real account's name is recorded: a mistyped password in the username
+            # field must not end up in the audit log.
+            audit.record(
+                session,
+                "login_failed",
+                now=now,
+                officer=known,
+                detail=f"reason={result.reason}",
+            )
+            session.commit()
+            lang = ui.lang_of(request)
+            if result.reason == "locked":
+                minutes = int((result.retry_after or _minutes(1)).total_seconds() // 60) + 1
+                error = ui.label(lang, "login_locked", minutes=minutes)
+                code = 429
+            else:
+                error = ui.label(lang, "login_totp" if result.reason == "totp" else "login_bad")
+                code = 401
+            return ui.render(
+                request, "login.html", {"error": error, "username": username}, status_code=code
+            )
+        audit.record(session, "login", now=now, officer=result.officer)
+        session.commit()
+        response = _redirect("/dashboard/")
+        start_session(netra, response, result.officer)
+        return response
+
+    @api.post("/logout", dependencies=[CsrfChecked])
+    def logout(request: Request, session: DbSession) -> Response:
+        officer = optional_officer(request, session)
+        if officer is not None:
+            audit.record(session, "logout", now=utcnow(), officer=officer)
+            session.commit()
+        response = _redirect("/dashboard/login")
+        end_session(response)
+        return response
+
+    # --- inbox and export --------------------------------------------------------------------
+
+    def _filters(
+        status: str | None, category: str | None, region: str | None, df: str | None, dt: str | None
+    ) -> Filters:
+        return Filters.parse(status, category, region, df, dt)
+
+    @api.get("/")
+    def inbox_page(
+        request: Request,
+        session: DbSession,
+        officer: CurrentOfficer,
+        status: str | None = None,
+        category: str | None = None,
+        region: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    ) -> Response:
+        netra = netra_of(request)
+        filters = _filters(status, category, region, date_from, date_to)
+        tickets = inbox(
+            session, officer, filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+        )
+        now = utcnow()
+        offices = Offices(session)
+        rows = [ticket_view(netra, offices, t, officer, now) for t in tickets[:PAGE_SIZE]]
+        # Overdue first, then escalated, then the newest: what needs action comes first.
+        rows.sort(key=lambda v: (not v.clocks.overdue, not v.escalated_here))
+        query = urlencode({k: v for k, v in _query(filters).items() if v})
+        return ui.render(
+            request,
+            "inbox.html",
+            {
+                "rows": rows,
+                "more": len(tickets) > PAGE_SIZE,
+                "page": page,
+                "filters": filters,
+                "query": query,
+                "statuses": STATUSES,
+                "categories": [c.key for c in CATEGORIES],
+                "regions": region_choices(session, netra, officer),
+                "office_name": offices.name(officer.office_code),
+            },
+        )
+
+    @api.get("/export.csv")
+    def export_csv(
+        request: Request,
+        session: DbSession,
+        officer: CurrentOfficer,
+        status: str | None = None,
+        category: str | None = None,
+        region: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> Response:
+        netra = netra_of(request)
+        filters = _filters(status, category, region, date_from, date_to)
+        tickets = inbox(session, officer, filters, limit=EXPORT_LIMIT)
+        now = utcnow()
+        offices = Offices(session)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for ticket in tickets:
+            v = ticket_view(netra, offices, ticket, officer, now)
+            writer.writerow(
+                _cell(x)
+                for x in (
+                    v.code,
+                    v.status,
+                    v.category,
+                    v.region_code,
+                    v.region_name,
+                    v.office_code,
+                    v.institution_level,
+                    v.incident_date,
+                    v.learned_date,
+                    v.late,
+                    v.received_at.isoformat(),
+                    v.clocks.due_at.isoformat(),
+                    v.clocks.overdue,
+                    v.escalated,
+                )
+            )
+        shown = urlencode({k: v for k, v in _query(filters).items() if v})
+        detail = f"rows={len(tickets)} {shown}"
+        audit.record(session, "export_csv", now=now, officer=officer, detail=detail)
+        session.commit()
+        return ui.harden(
+            Response(
+                buffer.getvalue(),
+                media_type="text/csv; charset=utf-8",
+                headers={
+                    "Content-Disposition": f'attachment; filename="netra-{officer.office_code}.csv"'
+                },
+            )
+        )
+
+    # --- ticket ------------------------------------------------------------------------------
+
+    @api.get("/tickets/{code}")
+    def ticket_page(
+        code: str, request: Request, session: DbSession, officer: CurrentOfficer
+    ) -> Response:
+        netra = netra_of(request)
+        ticket = ticket_for(session, officer, code)
+        if ticket is None:
+            raise _not_found()
+        now = utcnow()
+        offices = Offices(session)
+        view = ticket_view(netra, offices, ticket, officer, now, content=True)
+        audit.record(session, "view_ticket", now=now, officer=officer, ticket_id=ticket.id)
+        session.commit()
+        return ui.render(
+            request,
+            "ticket.html",
+            {
+                "ticket": view,
+                "ticket_row": ticket,
+                "evidence": evidence_views(session, ticket),
+                "timeline": timeline(session, ticket, offices.zone(ticket.office_code)),
+                "transitions": allowed_next(ticket.status),
+                "destinations": DESTINATIONS,
+                "offices": session.exec(select(Office).order_by(Office.code)).all(),
+                **_flash(request),
+            },
+        )
+
+    @api.get("/tickets/{code}/evidence/{evidence_id}")
+    def evidence_file(
+        code: str,
+        evidence_id: int,
+        request: Request,
+        session: DbSession,
+        officer: CurrentOfficer,
+        download: bool = False,
+    ) -> Response:
+        found = evidence_for(session, officer, code, evidence_id)
+        if found is None:
+            raise _not_found()
+        ticket, evidence = found
+        if evidence.data is None:
+            raise _not_found()  # a link has no file
+        inline = not download and (evidence.content_type or "") in INLINE_TYPES
+        audit.record(
+            session,
+            "view_evidence" if inline else "download_evidence",
+            now=utcnow(),
+            officer=officer,
+            ticket_id=ticket.id,
+            detail=f"evidence={evidence.id}",
+        )
+        session.commit()
+        # Decrypted in memory and streamed; never written to disk. Anything not a plain image
+        # is forced to download and sandboxed, so a file cannot run script in our origin.
+        name = _safe_filename(evidence.filename, evidence.id, evidence.content_type)
+        disposition = "inline" if inline else "attachment"
+        return Response(
+            evidence.data,
+            media_type=evidence.content_type if inline else "application/octet-stream",
+            headers={
+                "Content-Disposition": f'{disposition}; filename="{name}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    @api.post("/tickets/{code}/status", dependencies=[CsrfChecked])
+    def post_status(
+        code: str,
+        session: DbSession,
+        officer: CurrentOfficer,
+        request: Request,
+        status: Annotated[str, Form(max_length=24)],
+        note: Annotated[str, Form(max_length=5000)] = "",
+        destination: Annotated[str, Form(max_length=16)] = "",
+    ) -> Response:
+        ticket = ticket_for(session, officer, code)
+        if ticket is None:
+            raise _not_found()
+        try:
+            casework.change_status(
+                session,
+                officer=officer,
+                ticket=ticket,
+                target=status,
+                note=note,
+                destination=destination or None,
+                now=utcnow(),
+            )
+        except WorkflowError as exc:
+            session.rollback()
+            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+        session.commit()
+        request.app.state.sender.wake()
+        return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
+
+    @api.post("/tickets/{code}/note", dependencies=[CsrfChecked])
+    def post_note(
+        code: str,
+        session: DbSession,
+        officer: CurrentOfficer,
+        note: Annotated[str, Form(max_length=5000)] = "",
+    ) -> Response:
+        ticket = ticket_for(session, officer, code)
+        if ticket is None:
+            raise _not_found()
+        try:
+            casework.add_note(session, officer=officer, ticket=ticket, note=note, now=utcnow())
+        except WorkflowError as exc:
+            session.rollback()
+            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+        session.commit()
+        return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
+
+    @api.post("/tickets/{code}/reassign", dependencies=[CsrfChecked])
+    def post_reassign(
+        code: str,
+        session: DbSession,
+        officer: CurrentOfficer,
+        office_code: Annotated[str, Form(max_length=8)],
+        reason: Annotated[str, Form(max_length=5000)] = "",
+    ) -> Response:
+        ticket = ticket_for(session, officer, code)
+        if ticket is None:
+            raise _not_found()
+        try:
+            casework.reassign(
+                session,
+                officer=officer,
+                ticket=ticket,
+                office_code=office_code,
+                reason=reason,
+                now=utcnow(),
+            )
+        except WorkflowError as exc:
+            session.rollback()
+            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+        session.commit()
+        # The ticket has left this office: its page would now be a 404 here.
+        return _redirect("/dashboard/?ok=saved")
+
+    # --- audit -------------------------------------------------------------------------------
+
+    @api.get("/audit")
+    def audit_page(
+        request: Request,
+        session: DbSession,
+        officer: CurrentOfficer,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    ) -> Response:
+        size = 200
+        entries = audit.entries_for(session, officer, limit=size + 1, offset=(page - 1) * size)
+        return ui.render(
+            request,
+            "audit.html",
+            {"entries": entries[:size], "more": len(entries) > size, "page": page},
+        )
+
+    return api
+
+
+CSV_COLUMNS = (
+    "code",
+    "status",
+    "category",
+    "region_code",
+    "region_name",
+    "office_code",
+    "institution_level",
+    "incident_date",
+    "learned_date",
+    "late_report",
+    "received_at",
+    "processing_due",
+    "overdue",
+    "escalated",
+)
+
+
+def _cell(value: object) -> str:
+    """CSV cells never start a spreadsheet formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _query(filters: Filters) -> dict[str, str]:
+    return {
+        "status": filters.status or "",
+        "category": filters.category or "",
+        "region": filters.region or "",
+        "date_from": filters.date_from.isoformat() if filters.date_from else "",
+        "date_to": filters.date_to.isoformat() if filters.date_to else "",
+    }
+
+
+def _minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
+
+
+_EXT = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf", "video/mp4": "mp4"}
+
+
+def _safe_filename(name: str | None, evidence_id: int | None, content_type: str | None) -> str:
+    if name:
+        cleaned = re.sub(r"[^\w.\-]", "_", name)[:80].strip("._")
+        if cleaned:
+            return cleaned
+    return f"bukti-{evidence_id}.{_EXT.get(content_type or '', 'bin')}"

@@ -1,0 +1,326 @@
+"""What an officer sees of a ticket, built explicitly from the table rows.
+
+Nothing here reads a ``Reporter`` row: the views below are the only shapes in which tickets
+leave storage for pages, CSV and the API, and none of them has a field for the reporter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.runtime import Netra
+from handlers.categories import CATEGORIES
+from storage.access import is_escalated_to, visible_tickets
+from storage.models import Evidence, Office, Officer, Ticket, TicketEvent
+from storage.tickets import STATUSES
+from storage.workflow import Clocks, Windows, clocks
+
+INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+PAGE_SIZE = 100
+
+
+def windows_of(netra: Netra) -> Windows:
+    s = netra.settings
+    return Windows(
+        reporting_days=s.reporting_window_days,
+        processing_days=s.processing_days,
+        info_extension_days=s.info_extension_days,
+    )
+
+
+@dataclass(frozen=True)
+class ClockView:
+    reporting_deadline: date
+    open: bool
+    overdue: bool
+    hours_left: int
+    due: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    code: str
+    status: str
+    category: str
+    category_refs: str
+    region_code: str
+    region_name: str
+    office_code: str
+    office_name: str
+    institution_level: str
+    incident_date: date
+    learned_date: date
+    late: bool
+    received: str
+    received_at: datetime
+    escalated: bool
+    escalated_here: bool
+    clocks: ClockView
+    accused_position: str = ""
+    accused_name: str | None = None
+    description: str = ""
+    witnesses: str | None = None
+
+
+@dataclass
+class Offices:
+    """Office rows looked up once per request."""
+
+    session: Session
+    cache: dict[str, Office | None] = field(default_factory=dict)
+
+    def get(self, code: str) -> Office | None:
+        if code not in self.cache:
+            self.cache[code] = self.session.get(Office, code)
+        return self.cache[code]
+
+    def name(self, code: str) -> str:
+        office = self.get(code)
+        return office.name if office else code
+
+    def zone(self, code: str) -> ZoneInfo:
+        office = self.get(code)
+        return ZoneInfo(office.timezone if office else "Asia/Jakarta")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    return _aware(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def ticket_view(
+    netra: Netra,
+    offices: Offices,
+    ticket: Ticket,
+    officer: Officer,
+    now: datetime,
+    *,
+    content: bool = False,
+) -> TicketView:
+    """A ticket for display; ``content`` adds the decrypted free text (ticket page, API detail)."""
+    zone = offices.zone(ticket.office_code)
+    c: Clocks = clocks(
+        learned_date=ticket.learned_date,
+        late=ticket.late,
+        created_at=ticket.created_at,
+        info_requested_at=ticket.info_requested_at,
+        status=ticket.status,
+        now=now,
+        windows=windows_of(netra),
+    )
+    region = netra.regions.get(ticket.region_code)
+    refs = next((cat.refs for cat in CATEGORIES if cat.key == ticket.category), "")
+    assert ticket.id is not None
+    view = TicketView(
+        id=ticket.id,
+        code=ticket.code,
+        status=ticket.status,
+        category=ticket.category,
+        category_refs=refs,
+        region_code=ticket.region_code,
+        region_name=region.name if region else ticket.region_code,
+        office_code=ticket.office_code,
+        office_name=offices.name(ticket.office_code),
+        institution_level=ticket.institution_level,
+        incident_date=ticket.incident_date,
+        learned_date=ticket.learned_date,
+        late=ticket.late,
+        received=local_time(ticket.created_at, zone),
+        received_at=_aware(ticket.created_at),
+        escalated=ticket.escalated_at is not None,
+        escalated_here=is_escalated_to(officer, ticket),
+        clocks=ClockView(
+            reporting_deadline=c.reporting_deadline,
+            open=c.open,
+            overdue=c.overdue,
+            hours_left=max(0, c.remaining_hours),
+            due=local_time(c.processing_due, zone),
+            due_at=c.processing_due,
+        ),
+    )
+    if not content:
+        return view
+    return TicketView(
+        **{
+            **view.__dict__,
+            "accused_position": ticket.accused_position,
+            "accused_name": ticket.accused_name,
+            "description": ticket.description,
+            "witnesses": ticket.witnesses,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    category: str | None = None
+    region: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        status: str | None,
+        category: str | None,
+        region: str | None,
+        date_from: str | None,
+        date_to: str | None,
+    ) -> Filters:
+        """Unknown or malformed values are dropped rather than refused: a filter, not a form."""
+        categories = {c.key for c in CATEGORIES}
+        return cls(
+            status=status if status in STATUSES else None,
+            category=category if category in categories else None,
+            region=(region or "").strip()[:8] or None,
+            date_from=_date(date_from),
+            date_to=_date(date_to),
+        )
+
+    def apply(self, query: SelectOfScalar[Ticket]) -> SelectOfScalar[Ticket]:
+        if self.status:
+            query = query.where(Ticket.status == self.status)
+        if self.category:
+            query = query.where(Ticket.category == self.category)
+        if self.region:
+            query = query.where(Ticket.region_code == self.region)
+        if self.date_from:
+            query = query.where(
+                Ticket.created_at >= datetime.combine(self.date_from, time.min, tzinfo=UTC)
+            )
+        if self.date_to:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=UTC)
+            query = query.where(Ticket.created_at < end)
+        return query
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def inbox(
+    session: Session, officer: Officer, filters: Filters, *, limit: int, offset: int = 0
+) -> list[Ticket]:
+    """The officer's visible tickets, overdue-first is done by the caller; newest first here."""
+    query = filters.apply(visible_tickets(officer))
+    query = query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+    return list(session.exec(query.limit(limit).offset(offset)))
+
+
+def region_choices(session: Session, netra: Netra, officer: Officer) -> list[tuple[str, str]]:
+    """The regions of the officer's visible tickets, for the kab/kota filter."""
+    codes = session.exec(
+        select(Ticket.region_code).where(visible_tickets(officer).whereclause).distinct()  # type: ignore[arg-type]
+    ).all()
+    named = []
+    for code in codes:
+        region = netra.regions.get(code)
+        named.append((code, region.name if region else code))
+    return sorted(named, key=lambda item: item[1])
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    kind: str
+    content_type: str | None
+    size: int
+    filename: str | None
+    link: str | None
+    url: str
+    inline: bool
+    safe_link: bool
+
+
+def evidence_views(session: Session, ticket: Ticket) -> list[EvidenceView]:
+    rows = session.exec(
+        select(Evidence).where(Evidence.ticket_id == ticket.id).order_by(col(Evidence.id))
+    ).all()
+    views = []
+    for ev in rows:
+        assert ev.id is not None
+        views.append(
+            EvidenceView(
+                id=ev.id,
+                kind=ev.kind,
+                content_type=ev.content_type,
+                size=ev.size,
+                filename=ev.filename,
+                link=ev.link,
+                url=f"/dashboard/tickets/{ticket.code}/evidence/{ev.id}",
+                inline=(ev.content_type or "") in INLINE_TYPES,
+                safe_link=(ev.link or "").startswith(("https://", "http://")),
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: str
+    kind: str
+    officer: str | None
+    from_status: str | None
+    to_status: str | None
+    from_office: str | None
+    to_office: str | None
+    body: str | None
+    evidence_url: str | None
+
+
+def timeline(session: Session, ticket: Ticket, zone: ZoneInfo) -> list[EventView]:
+    """Oldest first, beginning with the report's arrival."""
+    events: list[EventView] = [
+        EventView(
+            at=local_time(ticket.created_at, zone),
+            kind="created",
+            officer=None,
+            from_status=None,
+            to_status="baru",
+            from_office=None,
+            to_office=None,
+            body=None,
+            evidence_url=None,
+        )
+    ]
+    rows = session.exec(
+        select(TicketEvent, Officer.display_name)
+        .join(Officer, col(Officer.id) == col(TicketEvent.officer_id), isouter=True)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(col(TicketEvent.at), col(TicketEvent.id))
+    ).all()
+    for event, name in rows:
+        if event.kind == "created":
+            continue
+        events.append(
+            EventView(
+                at=local_time(event.at, zone),
+                kind=event.kind,
+                officer=name,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                from_office=event.from_office,
+                to_office=event.to_office,
+                body=event.body,
+                evidence_url=(
+                    f"/dashboard/tickets/{ticket.code}/evidence/{event.evidence_id}"
+                    if event.evidence_id
+                    else None
+                ),
+            )
+        )
+    return events
