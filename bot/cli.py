@@ -34,6 +34,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(netra)
+    if args.telegram_polling:
+        from bot.channels.telegram import enable_polling
+
+        if settings.telegram_bot_token is None:
+            sys.exit("netra: --telegram-polling needs TELEGRAM_BOT_TOKEN")
+        enable_polling(app, netra)  # no public URL needed: fetches updates with getUpdates
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(
         f"\n  Netra is running: open http://{shown}:{port}/ to file a report (Ctrl-C stops).\n",
@@ -41,6 +47,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     )
     # No access log: request lines carry reporters' IP addresses.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+def cmd_telegram_setup(settings: Settings, args: argparse.Namespace) -> None:
+    import asyncio
+
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram import setup
+
+    if settings.telegram_bot_token is None:
+        sys.exit("netra: TELEGRAM_BOT_TOKEN is not set")
+    try:
+        url = asyncio.run(setup(settings))
+    except ValueError as exc:
+        sys.exit(f"netra: {exc}")
+    except TelegramError as exc:  # its text never holds the token (see channels.telegram)
+        sys.exit(f"netra: Telegram refused the setup: {type(exc).__name__}")
+    print(f"Telegram: command menu set; webhook set to {url} (with the secret token)")
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> None:
@@ -92,6 +116,14 @@ def cmd_offices_import(settings: Settings, args: argparse.Namespace) -> None:
     print(f"updated contacts of {result.updated} offices")
 
 
+def cmd_offices_keygen(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.office_keys import keygen, read_passphrase
+
+    passphrase = read_passphrase(args.passphrase_stdin)
+    keygen(_netra(settings), args.code, passphrase, replace=args.replace)
+    print(f"office {args.code} has a new key pair; keep the passphrase safe: it cannot be reset")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="netra", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -99,7 +131,19 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web app (local web chat, webhooks)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--telegram-polling",
+        action="store_true",
+        help="development: fetch Telegram updates by polling instead of a webhook",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    telegram = sub.add_parser("telegram", help="Telegram bot").add_subparsers(
+        dest="telegram_command", required=True
+    )
+    telegram.add_parser(
+        "setup", help="set the bot's command menu and its webhook (with the secret)"
+    ).set_defaults(func=cmd_telegram_setup)
 
     chat = sub.add_parser("chat", help="chat with Netra in this terminal (local channel)")
     chat.add_argument(
@@ -126,6 +170,12 @@ def parser() -> argparse.ArgumentParser:
     imp = offices.add_parser("import", help="load contacts: CSV code,telegram_chat_id,email")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_offices_import)
+    from bot.office_keys import add_parser as add_keygen_parser
+
+    add_keygen_parser(offices, cmd_offices_keygen)
+    from bot.officer_cli import add_parser as add_officers_parser
+
+    add_officers_parser(sub)
     return top
 
 
