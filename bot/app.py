@@ -48,6 +48,7 @@ def create_app(
             sender.wake()
             if task is not None:
                 await task
+            sender.close()
             for transport in outbound.values():
                 await transport.close()
             if scheduler is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -31,15 +32,22 @@ class OutboxSender:
         self.batch = batch
         self.poll = poll
         self._wake = asyncio.Event()
+        # Its own threads: under a flood of inbound turns (which fill the default pool) replies
+        # must still go out, or every reporter waits longer and sends more.
+        self._db_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
 
     def wake(self) -> None:
         self._wake.set()
+
+    def close(self) -> None:
+        self._db_threads.shutdown(wait=True)
 
     async def run_once(self) -> int:
         """Send every claimable message once; returns how many were attempted."""
         attempted = 0
         for name, transport in self.transports.items():
-            claimed = await asyncio.to_thread(self._claim, name)
+            loop = asyncio.get_running_loop()
+            claimed = await loop.run_in_executor(self._db_threads, self._claim, name)
             if not claimed:
                 continue
             attempted += len(claimed)
@@ -47,11 +55,15 @@ class OutboxSender:
             results = await asyncio.gather(
                 *(self._send(transport, m) for m in claimed), return_exceptions=False
             )
-            await asyncio.to_thread(self._record, list(zip(claimed, results, strict=True)))
+            outcome = list(zip(claimed, results, strict=True))
+            await loop.run_in_executor(self._db_threads, self._record, outcome)
         return attempted
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the batch, not after: a wake-up that arrives while we send must
+            # not be lost, or its replies would wait for the next poll.
+            self._wake.clear()
             try:
                 sent = await self.run_once()
             except Exception:  # never let one bad batch stop delivery for everyone
@@ -59,7 +71,6 @@ class OutboxSender:
                 sent = 0
             if sent:
                 continue
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
             except TimeoutError:
@@ -84,11 +95,14 @@ class OutboxSender:
     def _record(self, results: list[tuple[OutboxMessage, TransportError | None]]) -> None:
         def work(session: Session) -> None:
             now = utcnow()
+            outbox.mark_all_sent(
+                session, [m.id for m, error in results if error is None and m.id is not None], now
+            )
             for message, error in results:
-                message = session.merge(message)
                 if error is None:
-                    outbox.mark_sent(session, message, now)
-                elif error.held:
+                    continue
+                message = session.merge(message)
+                if error.held:
                     outbox.mark_failed(session, message, str(error), status="held")
                     log.info("outbox %s: held (%s)", message.id, error)
                 elif error.permanent:

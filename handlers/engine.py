@@ -26,7 +26,8 @@ from handlers.types import Choice, Inbound, Outcome, Reply
 from storage import outbox
 from storage.crypto import ReceiptHasher
 from storage.db import ConcurrentUpdate
-from storage.models import Conversation, Evidence, InboundMessage, Reporter
+from storage.inbound import first_sighting
+from storage.models import Conversation, Evidence, Reporter
 from storage.regions import Region, RegionDirectory
 
 STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
@@ -241,21 +242,9 @@ class Engine:
 
     def _seen(self, session: Session, message: Inbound, now: datetime) -> bool:
         assert message.message_id is not None
-        found = session.exec(
-            select(InboundMessage.id).where(
-                InboundMessage.channel == message.channel,
-                InboundMessage.platform_id == message.message_id,
-            )
-        ).first()
-        if found is not None:
-            return True
-        # A concurrent twin inserting the same id makes this flush fail; the caller's retry
-        # then finds the row above and treats the message as a duplicate.
-        session.add(
-            InboundMessage(channel=message.channel, platform_id=message.message_id, received_at=now)
+        return not first_sighting(
+            session, channel=message.channel, platform_id=message.message_id, now=now
         )
-        session.flush()
-        return False
 
     def _reporter(self, session: Session, message: Inbound, now: datetime) -> Reporter:
         lookup = f"{message.channel}:{message.address}"

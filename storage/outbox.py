@@ -72,29 +72,27 @@ def claim(
     if reporter_id is not None:
         query = query.where(OutboxMessage.reporter_id == reporter_id)
     candidates = list(session.exec(query))
-    claimed: list[OutboxMessage] = []
-    for message_id in candidates:
-        # The lease is taken only if nobody took it since we looked: exactly-one sender.
-        result = session.execute(
-            update(OutboxMessage)
-            .where(
-                and_(
-                    col(OutboxMessage.id) == message_id,
-                    col(OutboxMessage.status) == "pending",
-                    or_(
-                        col(OutboxMessage.claimed_until).is_(None),
-                        col(OutboxMessage.claimed_until) < now,
-                    ),
-                )
+    if not candidates:
+        return []
+    # One conditional UPDATE takes the leases: a row another sender claimed since we looked
+    # no longer matches, so each message has exactly one sender.
+    taken = session.execute(
+        update(OutboxMessage)
+        .where(
+            and_(
+                col(OutboxMessage.id).in_(candidates),
+                col(OutboxMessage.status) == "pending",
+                or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    col(OutboxMessage.claimed_until) < now,
+                ),
             )
-            .values(claimed_until=now + lease)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            message = session.get(OutboxMessage, message_id)
-            if message is not None:
-                session.refresh(message)
-                claimed.append(message)
-    return claimed
+        .values(claimed_until=now + lease)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(taken.scalars().all(), key=lambda m: m.id or 0)
 
 
 def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
@@ -103,6 +101,23 @@ def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.attempts += 1
     session.add(message)
+
+
+def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
+    """Record a batch of deliveries in one statement (the sender's common case)."""
+    if not ids:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(
+            status="sent",
+            sent_at=now,
+            claimed_until=None,
+            attempts=col(OutboxMessage.attempts) + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_retry(
