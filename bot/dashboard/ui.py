@@ -218,8 +218,21 @@ def _category(context: Any, key: str) -> str:
     return category_label(key, lang_of(context["request"]))
 
 
+@pass_context
+def _level(context: Any, key: str) -> str:
+    """The institution level as the reporter chose it ("Pemerintah provinsi"), not its key."""
+    from handlers.messages import CATALOGUE, t
+
+    name = f"level_{key}"
+    return t(name, lang_of(context["request"])) if name in CATALOGUE else key
+
+
 TEMPLATES.env.globals.update(
-    _=_translate, csrf_field=_csrf_field, csrf_token=csrf_token, category_label=_category
+    _=_translate,
+    csrf_field=_csrf_field,
+    csrf_token=csrf_token,
+    category_label=_category,
+    level_label=_level,
 )
 
 
