@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
@@ -72,6 +72,20 @@ def _flash(request: Request) -> dict[str, str]:
     if ok == "saved":
         return {"flash": ui.label(lang, "saved"), "flash_kind": "ok"}
     return {}
+
+
+def _filters(
+    status: str | None = None,
+    category: str | None = None,
+    region: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> Filters:
+    """The inbox filters from the query string, shared by the inbox and its CSV export."""
+    return Filters.parse(status, category, region, date_from, date_to)
+
+
+FiltersDep = Annotated[Filters, Depends(_filters)]
 
 
 def router() -> APIRouter:
@@ -161,25 +175,15 @@ def router() -> APIRouter:
 
     # --- inbox and export --------------------------------------------------------------------
 
-    def _filters(
-        status: str | None, category: str | None, region: str | None, df: str | None, dt: str | None
-    ) -> Filters:
-        return Filters.parse(status, category, region, df, dt)
-
     @api.get("/")
     def inbox_page(
         request: Request,
         session: DbSession,
         officer: CurrentOfficer,
-        status: str | None = None,
-        category: str | None = None,
-        region: str | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
+        filters: FiltersDep,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
         netra = netra_of(request)
-        filters = _filters(status, category, region, date_from, date_to)
         tickets = inbox(
             session, officer, filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
         )
@@ -210,14 +214,9 @@ def router() -> APIRouter:
         request: Request,
         session: DbSession,
         officer: CurrentOfficer,
-        status: str | None = None,
-        category: str | None = None,
-        region: str | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
+        filters: FiltersDep,
     ) -> Response:
         netra = netra_of(request)
-        filters = _filters(status, category, region, date_from, date_to)
         tickets = inbox(session, officer, filters, limit=EXPORT_LIMIT)
         now = utcnow()
         offices = Offices(session)
