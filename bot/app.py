@@ -67,6 +67,7 @@ def create_app(
     from bot import dashboard  # the Bawaslu side: officers' pages and the /api/v1 JSON API
 
     app.include_router(dashboard.router(netra))
+    dashboard.install_error_pages(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -8,7 +8,7 @@ anonymous follow-up, the sealed identity) build on ``bot.dashboard.auth`` (``Cur
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from bot.runtime import Netra
 
@@ -46,3 +46,17 @@ def _extra_routers() -> list[APIRouter]:
 
 
 EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity")
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Officers get a page, not JSON, for a missing (or another office's) ticket."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from bot.dashboard import ui
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and request.url.path.startswith("/dashboard"):
+            return ui.render(request, "not_found.html", status_code=404)
+        return await http_exception_handler(request, exc)

@@ -339,3 +339,12 @@ def test_no_page_export_api_or_log_line_contains_a_reporter_identifier(
     schemas = httpx.get(f"{dashboard.base_url}/openapi.json").json()["components"]["schemas"]
     fields = {f for name in ("TicketSummary", "TicketDetail") for f in schemas[name]["properties"]}
     assert not fields & {"reporter", "reporter_id", "address", "channel", "chat_id", "phone"}
+
+
+def test_another_offices_ticket_is_a_not_found_page_without_its_content(netra, dashboard):
+    code = file_ticket(netra, "8000000002", region="Kota Bima")
+    client = http_login(dashboard.base_url, make_officer(netra, BIMA))
+    answer = client.get(f"/dashboard/tickets/{code}")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Tidak ditemukan" in answer.text and "Camat" not in answer.text
