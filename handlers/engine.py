@@ -460,15 +460,13 @@ class Engine:
         for conversation, reporter in rows:
             turn = Turn(session, self, reporter, conversation.step, dict(conversation.state), now)
             self.suspend(turn)
+            # The resume step's own prompt, so the notice offers exactly what the step accepts;
+            # folded into one message: one notification on the reporter's phone.
+            self.ask(turn, "resume")
+            prompt = turn.replies[-1]
             minutes = int(self.policy.idle.total_seconds() // 60)
-            text = (
-                t("expired", reporter.lang, minutes=minutes) + "\n" + t("ask_resume", reporter.lang)
-            )
-            choices = (
-                turn.choice("lanjut", "choice_resume"),
-                turn.choice("baru", "choice_new"),
-                turn.choice("batal", "choice_cancel"),
-            )
+            notice = t("expired", reporter.lang, minutes=minutes)
+            reply = Reply(f"{notice}\n{prompt.text}", prompt.choices, prompt.accepts_media)
             result = session.execute(
                 update(Conversation)
                 .where(
@@ -484,7 +482,7 @@ class Engine:
                 session,
                 transport=reporter.channel,
                 address=reporter.address,
-                payload=Reply(text, choices).to_payload(),
+                payload=reply.to_payload(),
                 now=now,
                 reporter_id=reporter.id,
             )

@@ -11,6 +11,7 @@ from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.evidence import file_attachment, file_link
 from handlers.identity import offer_identity
 from handlers.types import Choice, Inbound
+from storage.models import Office
 from storage.offices import route
 from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
 
@@ -152,16 +153,28 @@ def ask_name(turn: Turn) -> None:
     turn.say("ask_name", choices=(turn.choice("lewati", "choice_skip"),))
 
 
-def on_name(turn: Turn, message: Inbound) -> str | None:
+def _optional_text(
+    turn: Turn, message: Inbound, *, field: str, limit: int, refusal: str, nxt: str
+) -> str | None:
+    """A free-text answer the reporter may skip ("Lewati", its number, or a skip word).
+
+    ``field`` names both the draft field and the step that re-asks it (they are the same).
+    """
     text = _clean(message)
     if normalise(text) in SKIP_WORDS or pick(text, (turn.choice("lewati", "choice_skip"),)):
-        turn.state["name"] = None
-        return "region"
-    if len(text) > NAME_MAX or sum(ch.isalpha() for ch in text) < 2:
-        turn.say("bad_name", limit=NAME_MAX)
-        return "name"
-    turn.state["name"] = text
-    return "region"
+        turn.state[field] = None
+        return nxt
+    if len(text) > limit or sum(ch.isalpha() for ch in text) < 2:
+        turn.say(refusal, limit=limit)
+        return field
+    turn.state[field] = text
+    return nxt
+
+
+def on_name(turn: Turn, message: Inbound) -> str | None:
+    return _optional_text(
+        turn, message, field="name", limit=NAME_MAX, refusal="bad_name", nxt="region"
+    )
 
 
 # --- where -----------------------------------------------------------------------------------
@@ -368,23 +381,20 @@ def ask_witnesses(turn: Turn) -> None:
 
 
 def on_witnesses(turn: Turn, message: Inbound) -> str | None:
-    text = _clean(message)
-    if normalise(text) in SKIP_WORDS or pick(text, (turn.choice("lewati", "choice_skip"),)):
-        turn.state["witnesses"] = None
-        return "summary"
-    if len(text) > WITNESSES_MAX or sum(ch.isalpha() for ch in text) < 2:
-        turn.say("bad_witnesses", limit=WITNESSES_MAX)
-        return "witnesses"
-    turn.state["witnesses"] = text
-    return "summary"
+    return _optional_text(
+        turn,
+        message,
+        field="witnesses",
+        limit=WITNESSES_MAX,
+        refusal="bad_witnesses",
+        nxt="summary",
+    )
 
 
 # --- summary, edit, submit -------------------------------------------------------------------
 
 
 def _office_name(turn: Turn) -> str:
-    from storage.models import Office
-
     region = turn.region()
     if region is None:
         return "-"

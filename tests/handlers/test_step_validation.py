@@ -301,6 +301,7 @@ def test_expiry_job_notifies_idle_reporter_through_outbox(netra):
     assert count == 1
     pushed = pending_pushes(netra, "job-idle")
     assert len(pushed) == 1 and "tidak aktif" in pushed[0].text
+    assert [c.label for c in pushed[0].choices] == ["Lanjutkan draf", "Mulai baru", "Batal"]
     assert pending_pushes(netra, "job-idle") == []  # delivered once
 
 
