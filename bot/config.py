@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     status_lockout_minutes: int = Field(default=60, ge=1, alias="NETRA_STATUS_LOCKOUT_MINUTES")
     description_max_chars: int = Field(default=3000, ge=100, alias="NETRA_DESCRIPTION_MAX_CHARS")
     evidence_max_items: int = Field(default=10, ge=1, alias="NETRA_EVIDENCE_MAX_ITEMS")
+    # The election calendar (stages, polling day, re-votes): a file in storage/data/calendar
+    # by name, or a path to a TOML file of the same shape.
+    election_calendar: str = Field(default="pilkada-2024", alias="NETRA_ELECTION_CALENDAR")
 
     # Bawaslu side: dashboard sessions, login throttling, the legal processing window.
     dashboard_session_hours: int = Field(default=12, ge=1, alias="NETRA_DASHBOARD_SESSION_HOURS")

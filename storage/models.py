@@ -264,3 +264,11 @@ class SealedIdentity(SQLModel, table=True):
     office_code: str = Field(max_length=8)
     ciphertext: bytes
     created_at: datetime
+
+
+class RateBudget(SQLModel, table=True):
+    """A platform rate limit shared by every process: tokens left and when they were counted."""
+
+    name: str = Field(primary_key=True, max_length=32)  # e.g. "telegram:bulk"
+    tokens: float
+    updated_at: datetime

@@ -1,0 +1,228 @@
+"""The election calendar: which stage a day belongs to, kept as data (TOML) rather than code.
+
+Digests print "Masa kampanye hari ke-22 · H-42 pemungutan suara", offices work around the clock in
+the quiet period and on polling day, and reminder broadcasts are tied to stages. A new election or a
+re-vote (PSU) in one region is a data change, never a code change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CALENDAR_DIR = Path(__file__).parent / "data" / "calendar"
+DEFAULT_CALENDAR = "pilkada-2024"
+
+QUIET_DAYS = 3  # masa tenang before a region's own polling day (PSU overrides)
+RECAP_DAYS = 14  # recapitulation after a region's own polling day (PSU overrides)
+ROUND_THE_CLOCK = frozenset({"masa_tenang", "pemungutan"})
+
+# Names for the stages an override derives, when the calendar file does not name them itself.
+_DERIVED_NAMES = {
+    "masa_tenang": ("Masa tenang", "Quiet period"),
+    "pemungutan": ("Hari pemungutan suara", "Polling day"),
+    "rekapitulasi": ("Penghitungan dan rekapitulasi suara", "Counting and recapitulation"),
+}
+
+
+class CalendarError(ValueError):
+    """The calendar file is malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    start: date
+    end: date  # inclusive
+    name_id: str
+    name_en: str
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def name(self, lang: str = "id") -> str:
+        return self.name_en if lang == "en" else self.name_id
+
+    def day_number(self, day: date) -> int:
+        """1 on the stage's first day ("hari ke-1")."""
+        return (day - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Override:
+    """A region with its own polling day (re-vote, postponement)."""
+
+    region: str
+    polling_day: date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ElectionCalendar:
+    name: str
+    polling_day: date
+    stages: tuple[Stage, ...]
+    overrides: dict[str, Override] = field(default_factory=dict)
+
+    def override_for(self, region_code: str | None) -> Override | None:
+        """A kab/kota's own override, else its province's (the code before the dot)."""
+        if not region_code:
+            return None
+        found = self.overrides.get(region_code)
+        if found is None and "." in region_code:
+            found = self.overrides.get(region_code.split(".", 1)[0])
+        return found
+
+    def polling_day_for(self, region_code: str | None = None) -> date:
+        override = self.override_for(region_code)
+        return override.polling_day if override else self.polling_day
+
+    def stages_for(self, region_code: str | None = None) -> tuple[Stage, ...]:
+        """The calendar's stages, with a region's override replacing the stages from polling on."""
+        override = self.override_for(region_code)
+        if override is None:
+            return self.stages
+        polling = override.polling_day
+        quiet_start = polling - timedelta(days=QUIET_DAYS)
+        national_quiet = next(
+            (s.start for s in self.stages if s.key == "masa_tenang"),
+            self.polling_day - timedelta(days=QUIET_DAYS),
+        )
+        kept: list[Stage] = []
+        for stage in self.stages:
+            if stage.key in _DERIVED_NAMES or stage.start >= quiet_start:
+                continue
+            # The stage that ran up to the national quiet period (the campaign) now runs up to
+            # the region's own; any other stage is only cut where it would overlap it.
+            runs_to_quiet = stage.end >= national_quiet - timedelta(days=1)
+            end = (
+                quiet_start - timedelta(days=1)
+                if runs_to_quiet
+                else min(stage.end, quiet_start - timedelta(days=1))
+            )
+            kept.append(Stage(stage.key, stage.start, end, stage.name_id, stage.name_en))
+        derived = (
+            ("masa_tenang", quiet_start, polling - timedelta(days=1)),
+            ("rekapitulasi", polling, polling + timedelta(days=RECAP_DAYS)),
+            ("pemungutan", polling, polling),
+        )
+        names = {s.key: (s.name_id, s.name_en) for s in self.stages}
+        for key, start, end in derived:
+            name_id, name_en = names.get(key, _DERIVED_NAMES[key])
+            kept.append(Stage(key, start, end, name_id, name_en))
+        return tuple(kept)
+
+    def stage_on(self, day: date, region_code: str | None = None) -> Stage | None:
+        """The stage covering ``day`` (the later-listed one where two overlap), or None."""
+        found = None
+        for stage in self.stages_for(region_code):
+            if stage.covers(day):
+                found = stage
+        return found
+
+    def round_the_clock(self, day: date, region_code: str | None = None) -> bool:
+        """Quiet period and polling day: offices work 24 hours (a second daily digest)."""
+        stage = self.stage_on(day, region_code)
+        return stage is not None and stage.key in ROUND_THE_CLOCK
+
+    def countdown(self, day: date, region_code: str | None = None) -> int:
+        """Days until polling day: positive before, 0 on the day, negative after."""
+        return (self.polling_day_for(region_code) - day).days
+
+    def describe(self, day: date, region_code: str | None = None, lang: str = "id") -> str:
+        """ "Masa kampanye hari ke-22 · H-42 pemungutan suara", in the office's language."""
+        parts: list[str] = []
+        stage = self.stage_on(day, region_code)
+        if stage is not None and stage.key != "pemungutan":
+            number = stage.day_number(day)
+            parts.append(
+                f"{stage.name_en}, day {number}"
+                if lang == "en"
+                else f"{stage.name_id} hari ke-{number}"
+            )
+        left = self.countdown(day, region_code)
+        if left > 0:
+            parts.append(
+                f"{left} days to polling day" if lang == "en" else f"H-{left} pemungutan suara"
+            )
+        elif left == 0:
+            parts.append("Polling day" if lang == "en" else "Hari pemungutan suara")
+        else:
+            parts.append(
+                f"{-left} days after polling day" if lang == "en" else f"H+{-left} pemungutan suara"
+            )
+        return " · ".join(parts)
+
+
+def _date(value: Any, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    raise CalendarError(f"{where}: expected a date (YYYY-MM-DD), got {value!r}")
+
+
+def _text(value: Any, where: str) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise CalendarError(f"{where}: expected text, got {value!r}")
+
+
+def parse_calendar(data: dict[str, Any], source: str = "calendar") -> ElectionCalendar:
+    """Validate a calendar document (the TOML's contents) into an ``ElectionCalendar``."""
+    name = _text(data.get("name"), f"{source}: name")
+    polling_day = _date(data.get("polling_day"), f"{source}: polling_day")
+    stages: list[Stage] = []
+    for i, raw in enumerate(data.get("stage", []), start=1):
+        where = f"{source}: stage {i}"
+        stage = Stage(
+            key=_text(raw.get("key"), f"{where} key"),
+            start=_date(raw.get("start"), f"{where} start"),
+            end=_date(raw.get("end"), f"{where} end"),
+            name_id=_text(raw.get("name_id"), f"{where} name_id"),
+            name_en=_text(raw.get("name_en"), f"{where} name_en"),
+        )
+        if stage.end < stage.start:
+            raise CalendarError(f"{where}: ends before it starts")
+        stages.append(stage)
+    if not stages:
+        raise CalendarError(f"{source}: no [[stage]] entries")
+    overrides: dict[str, Override] = {}
+    for i, raw in enumerate(data.get("override", []), start=1):
+        where = f"{source}: override {i}"
+        region = _text(raw.get("region"), f"{where} region")
+        if region in overrides:
+            raise CalendarError(f"{where}: region {region} is overridden twice")
+        overrides[region] = Override(
+            region=region,
+            polling_day=_date(raw.get("polling_day"), f"{where} polling_day"),
+            note=str(raw.get("note", "")),
+        )
+    return ElectionCalendar(
+        name=name, polling_day=polling_day, stages=tuple(stages), overrides=overrides
+    )
+
+
+def calendar_path(name_or_path: str) -> Path:
+    """A bare name ("pilkada-2024") is a file shipped in storage/data/calendar; else a path."""
+    if "/" in name_or_path or name_or_path.endswith(".toml"):
+        return Path(name_or_path)
+    return CALENDAR_DIR / f"{name_or_path}.toml"
+
+
+def load_calendar(name_or_path: str = DEFAULT_CALENDAR) -> ElectionCalendar:
+    path = calendar_path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CalendarError(f"election calendar not found: {path.name}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CalendarError(f"{path.name}: {exc}") from exc
+    return parse_calendar(data, path.name)
+
+
+@lru_cache(maxsize=8)
+def cached_calendar(name_or_path: str = DEFAULT_CALENDAR) -> ElectionCalendar:
+    return load_calendar(name_or_path)
