@@ -38,7 +38,7 @@ browser:
 	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench telegram
+	$(BIN)/python -m bench chat
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,4 +1,4 @@
-"""``python -m bench telegram …`` dispatches to a benchmark module."""
+"""``python -m bench chat …`` dispatches to a benchmark module."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    names = {"telegram": "bench.telegram"}
+    names = {"chat": "bench.chat"}
     if len(sys.argv) < 2 or sys.argv[1] not in names:
         sys.exit(f"usage: python -m bench {{{','.join(names)}}} [options]")
     from importlib import import_module

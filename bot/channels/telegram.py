@@ -189,7 +189,7 @@ class TelegramTransport:
     """Sends outbox payloads with python-telegram-bot's ``Bot``; also fetches evidence files.
 
     The HTTP client is PTB's ``HTTPXRequest`` (httpx, HTTP/1.1, keep-alive) with a pool large
-    enough for the sender's batches; ``bench/telegram.py`` measured it against the alternatives.
+    enough for the sender's batches; ``bench/chat.py`` measures it.
     """
 
     name = CHANNEL
