@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- platform rates ---
+    # Replies to a reporter's own message go out at once, at most this many per second in one
+    # chat after a burst of TELEGRAM_CHAT_BURST (Telegram asks ~1/s per chat, bursts allowed).
+    telegram_chat_rate: float = Field(default=1.0, gt=0, alias="TELEGRAM_CHAT_RATE")
+    telegram_chat_burst: int = Field(default=20, ge=1, alias="TELEGRAM_CHAT_BURST")
+    # Bulk sends (notifications, follow-ups, broadcasts) per second, shared by every process.
+    telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
+    twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

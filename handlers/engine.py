@@ -232,6 +232,7 @@ class Engine:
                     payload=reply.to_payload(),
                     now=now,
                     reporter_id=reporter.id,
+                    reply=True,
                 )
         return Outcome(
             replies=turn.replies,

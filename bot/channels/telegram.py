@@ -114,15 +114,15 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Telegram's limits: about 1 message/s in one chat (short bursts allowed), 30/s overall.
+    """Telegram's pace in one chat: about 1 message/s, short bursts allowed (per process).
 
-    Held in memory per process; a 429 that still slips through is honoured via ``retry_after``.
+    Only the per-chat pace lives here: replies to a reporter's own message go out at once.
+    The ~30/s budget for bulk messages is held in the database and applied by the outbox
+    sender (``storage.ratebudget``), so it holds across processes. A 429 that still happens is
+    honoured through ``retry_after``.
     """
 
-    def __init__(
-        self, overall_per_s: float = 30.0, chat_per_s: float = 1.0, chat_burst: int = 3
-    ) -> None:
-        self.overall = _Bucket(overall_per_s, overall_per_s)
+    def __init__(self, chat_per_s: float = 1.0, chat_burst: int = 20) -> None:
         self.chat_per_s = chat_per_s
         self.chat_burst = chat_burst
         self._chats: dict[int, _Bucket] = {}
@@ -135,9 +135,6 @@ class RateLimiter:
                 self._chats = {k: b for k, b in self._chats.items() if not b.idle(now)}
             bucket = self._chats[chat_id] = _Bucket(self.chat_per_s, self.chat_burst)
         delay = bucket.reserve(now)
-        if delay:
-            await asyncio.sleep(delay)
-        delay = self.overall.reserve(time.monotonic())
         if delay:
             await asyncio.sleep(delay)
 
@@ -219,7 +216,11 @@ class TelegramTransport:
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramTransport:
         assert settings.telegram_bot_token is not None
-        return cls(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
+        return cls(
+            settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_api_base_url,
+            limiter=RateLimiter(settings.telegram_chat_rate, settings.telegram_chat_burst),
+        )
 
     async def _ready(self) -> Bot:
         """Reopen the HTTP clients if closed. ``Bot.initialize()`` is avoided on purpose: it
