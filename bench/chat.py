@@ -392,10 +392,18 @@ async def loadgen(args: argparse.Namespace) -> None:
 # --- the orchestrator ------------------------------------------------------------------------
 
 
+_handed_out: set[int] = set()
+
+
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free now and not handed out before in this run (the kernel may repeat one)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -633,7 +641,11 @@ def orchestrate(args: argparse.Namespace) -> None:
     for round_ in range(args.rounds):
         for reporters in args.reporters:
             for bot in args.bots:
-                run = bench.run(bot, reporters, learned)
+                try:
+                    run = bench.run(bot, reporters, learned)
+                except RuntimeError as exc:  # e.g. another program took a port: once more
+                    print(f"{bot} × {reporters}: {exc}; running it again", flush=True)
+                    run = bench.run(bot, reporters, learned)
                 assert isinstance(run, Run)
                 runs.append(run)
                 print(

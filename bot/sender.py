@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # A reporter's rows after one that must be retried were not attempted: given back unchanged.
 _NOT_ATTEMPTED = TransportError("not attempted")
 Outcome = tuple[OutboxMessage, TransportError | None]
+COALESCE = 0.003  # seconds
 
 
 def bulk_rates(netra: Netra) -> dict[str, float]:
@@ -98,7 +99,10 @@ class OutboxSender:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._next_poll)
             except TimeoutError:
-                pass
+                continue
+            # Under load every committed turn wakes us: let a few more commit, then claim them
+            # together (one claim per few milliseconds, not one per turn).
+            await asyncio.sleep(COALESCE)
         # Shutdown: nothing new is claimed; what is in flight finishes and is recorded.
         await self._finish_in_flight()
         self._done_ready.set()
@@ -162,11 +166,13 @@ class OutboxSender:
     # --- sending -------------------------------------------------------------------------
 
     async def _send_group(self, transport: Transport, messages: list[OutboxMessage]) -> None:
-        """One reporter's rows, in order; after one that must be retried the rest wait."""
+        """One reporter's rows, in order. After one that must be retried or was held, the rest
+        wait until its result is recorded (the transport may decide on it, e.g. WhatsApp sends
+        one template per window and holds what follows)."""
         for i, message in enumerate(messages):
             error = await self._send(transport, message)
             self._finished(message, error)
-            if error is not None and not (error.permanent or error.held):
+            if error is not None and not error.permanent:
                 for rest in messages[i + 1 :]:
                     self._finished(rest, _NOT_ATTEMPTED)
                 return

@@ -45,9 +45,9 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_request import AiohttpRequest
 from bot.config import Settings
 from bot.runtime import Netra
 from bot.transports import TransportError
@@ -185,8 +185,8 @@ def _is_gone(error: BadRequest) -> bool:
 class TelegramTransport:
     """Sends outbox payloads with python-telegram-bot's ``Bot``; also fetches evidence files.
 
-    The HTTP client is PTB's ``HTTPXRequest`` (httpx, HTTP/1.1, keep-alive) with a pool large
-    enough for the sender's batches; ``bench/chat.py`` measures it.
+    The HTTP client under PTB's ``Bot`` is ``AiohttpRequest`` (aiohttp, keep-alive) with a pool
+    large enough for the sender's batches; ``bench/chat.py`` measures it.
     """
 
     name = CHANNEL
@@ -201,8 +201,8 @@ class TelegramTransport:
     ) -> None:
         base = api_base_url.rstrip("/")
         self._requests = (
-            HTTPXRequest(connection_pool_size=pool_size, read_timeout=10.0, pool_timeout=5.0),
-            HTTPXRequest(connection_pool_size=2, read_timeout=40.0),  # getUpdates long polls
+            AiohttpRequest(pool_size=pool_size, read_timeout=10.0),
+            AiohttpRequest(pool_size=2, read_timeout=40.0),  # getUpdates long polls
         )
         self.bot = Bot(
             token,
@@ -400,6 +400,29 @@ def _replace(inbound: Inbound, **changes: Any) -> Inbound:
     return replace(inbound, **changes)
 
 
+# A private text message with nothing else: read straight from the JSON (the common turn).
+_PLAIN_KEYS = frozenset(
+    {"message_id", "from", "chat", "date", "text", "entities", "link_preview_options"}
+)
+
+
+def plain_text_inbound(data: object) -> Inbound | None:
+    """The ``Inbound`` of an update that is a plain private text message, or None (anything
+    else goes through PTB's ``Update``). Saves building a tree of PTB objects per turn."""
+    if not isinstance(data, dict) or set(data) != {"update_id", "message"}:
+        return None
+    update_id, message = data["update_id"], data["message"]
+    if not isinstance(update_id, int) or not isinstance(message, dict):
+        return None
+    chat, text = message.get("chat"), message.get("text")
+    if not (set(message) <= _PLAIN_KEYS and isinstance(text, str) and isinstance(chat, dict)):
+        return None
+    chat_id = chat.get("id")
+    if chat.get("type") != "private" or not isinstance(chat_id, int) or isinstance(chat_id, bool):
+        return None
+    return Inbound(channel=CHANNEL, address=str(chat_id), text=text, message_id=str(update_id))
+
+
 def parse_update(data: object, bot: Bot) -> Update | None:
     """A Telegram ``Update``, or None when the body is not one (logged by the caller)."""
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
@@ -430,7 +453,7 @@ class UpdateHandler:
             await self._group(message)
             return
         inbound = await build_inbound(self.transport, update.update_id, message)
-        await asyncio.to_thread(self.netra.process, inbound, outbox_transport=CHANNEL)
+        await self.netra.process_async(inbound, outbox_transport=CHANNEL)
 
     async def _callback(self, update: Update) -> None:
         query = update.callback_query
@@ -445,7 +468,7 @@ class UpdateHandler:
             text=query.data or "",
             message_id=str(update.update_id),
         )
-        outcome = await asyncio.to_thread(self.netra.process, inbound, outbox_transport=CHANNEL)
+        outcome = await self.netra.process_async(inbound, outbox_transport=CHANNEL)
         if not outcome.duplicate:
             await self.transport.answer_callback(query.id)
 
@@ -514,6 +537,11 @@ def router(netra: Netra) -> APIRouter:
             data = await request.json()
         except ValueError:
             data = None
+        plain = plain_text_inbound(data)
+        if plain is not None:  # most turns: no PTB objects needed to read them
+            await netra.process_async(plain, outbox_transport=CHANNEL)
+            request.app.state.sender.wake()
+            return Response(status_code=200)
         update = parse_update(data, transport.bot)
         if update is None:
             # 200, so Telegram does not retry a body it will never make readable.
