@@ -340,6 +340,7 @@ async def loadgen(args: argparse.Namespace) -> None:
         return
 
     script: list[int] = json.loads(args.script)
+    slow: list[tuple[float, int]] = []
     deadline = time.monotonic() + args.seconds
 
     async def reporter(index: int) -> None:
@@ -365,6 +366,7 @@ async def loadgen(args: argparse.Namespace) -> None:
                     return
                 results.latencies.append(done - started)
                 results.turns += 1
+                slow.append((done - started, len(slow) and path.index(text)))
 
     cpu = time.process_time()
     started = time.monotonic()
@@ -374,6 +376,11 @@ async def loadgen(args: argparse.Namespace) -> None:
     results.loadgen_cpu_ms_per_turn = used * 1000 / results.turns if results.turns else 0.0
     await session.close()
     server.close()
+    if os.environ.get("BENCH_SLOW"):
+        from collections import Counter
+
+        worst = sorted(slow, reverse=True)[: max(1, len(slow) // 50)]
+        print("slowest 2% by step:", Counter(step for _, step in worst), file=sys.stderr)
     latencies = sorted(results.latencies)
     print(
         json.dumps(

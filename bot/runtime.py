@@ -52,10 +52,13 @@ class Netra:
     engine: Engine
     # Turns run here, not in asyncio's default pool (cores + 4 threads): a PostgreSQL turn
     # spends most of its time waiting on round trips, so more turns in flight (up to the
-    # database pool of 30 connections) is more turns per second; SQLite queues them anyway.
-    turn_threads: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=24, thread_name_prefix="turn")
-    )
+    # database pool of 30 connections) is more turns per second. SQLite has one writer: more
+    # threads there only wait in its busy handler (which sleeps up to 100 ms), so few.
+    turn_threads: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        workers = 4 if self.db.dialect.name == "sqlite" else 24
+        self.turn_threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="turn")
 
     async def process_async(
         self, message: Inbound, *, outbox_transport: str | None = None
@@ -68,6 +71,7 @@ class Netra:
 
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:
         """One conversation turn, committed (and retried on a concurrent write) before return."""
+        self.engine.receipts.top_up()  # the slow receipt hash never runs inside the transaction
         return run_in_transaction(
             self.db,
             lambda session: self.engine.handle(
@@ -99,6 +103,7 @@ def build(settings: Settings, *, receipts: ReceiptHasher | None = None) -> Netra
         receipts=receipts,
         locate=locator(regions),  # a shared location → nearest province, confirmed by the reporter
     )
+    engine.receipts.start()
     return Netra(
         settings=settings,
         keys=keys,

@@ -289,7 +289,7 @@ def normalise_readable(text: str) -> str:
 class ReceiptHasher:
     """Slow hash (argon2id) for the secret receipt, so a database copy cannot test guesses fast."""
 
-    def __init__(self, time_cost: int = 2, memory_cost: int = 19456, stock: int = 4) -> None:
+    def __init__(self, time_cost: int = 2, memory_cost: int = 19456, stock: int = 16) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
         self._stock_size = stock
         self._stock: deque[tuple[str, str]] = deque()
@@ -307,18 +307,31 @@ class ReceiptHasher:
         (and a PostgreSQL row lock) that long; a background thread hashes ahead instead (argon2
         releases the GIL, so it runs beside the turns). An empty stock hashes inline.
         """
+        self.start()
         with self._lock:
-            if self._filler is None and self._stock_size > 0:
-                self._filler = threading.Thread(
-                    target=self._fill, name="receipt-stock", daemon=True
-                )
-                self._filler.start()
             found = self._stock.popleft() if self._stock else None
         self._low.set()
         if found is not None:
             return found
         receipt = readable_token(4, 4)
         return receipt, self.hash(receipt)
+
+    def start(self) -> None:
+        """Begin hashing ahead (at startup, so the first reports find a full stock)."""
+        with self._lock:
+            if self._filler is None and self._stock_size > 0:
+                self._filler = threading.Thread(
+                    target=self._fill, name="receipt-stock", daemon=True
+                )
+                self._filler.start()
+        self._low.set()
+
+    def top_up(self) -> None:
+        """Called before a turn's transaction: when the stock runs low (a burst of reports),
+        hash one here, outside any lock, rather than inline in a transaction."""
+        if self._stock_size > 0 and len(self._stock) < 2:
+            receipt = readable_token(4, 4)
+            self._stock.append((receipt, self.hash(receipt)))
 
     def _fill(self) -> None:
         while True:
