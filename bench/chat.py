@@ -571,13 +571,19 @@ class Bench:
                 _wait_healthy(ports[0], procs[-1])
             bots = procs[1:]
             pg = _postgres_pids() if "postgresql" in bot else []
-            cpu, db_cpu = _cpu_seconds([p.pid for p in bots]), _cpu_seconds(pg)
+            cpu = _cpu_seconds([p.pid for p in bots])
+            pg_before = {pid: _cpu_seconds([pid]) for pid in pg}
             assert gen.stdin is not None
             gen.stdin.write("go\n")
             gen.stdin.flush()
             line = gen.stdout.readline()
             cpu = _cpu_seconds([p.pid for p in bots]) - cpu
-            db_cpu = _cpu_seconds(pg) - db_cpu
+            # Per backend: one started during the run counts whole, one that exited is lost.
+            db_cpu = (
+                sum(_cpu_seconds([pid]) - pg_before.get(pid, 0.0) for pid in _postgres_pids())
+                if pg
+                else 0.0
+            )
             gen.wait(timeout=60)
             if not line:
                 raise RuntimeError("the load generator failed (see the log)")
