@@ -1,0 +1,336 @@
+"""What an office's daily digest holds, aggregated in SQL: codes, counts, dates and clocks.
+
+Only routing columns are ever selected (code, category, region, dates, status, clock stamps):
+the encrypted free text (description, position, names, witnesses, follow-up text) and anything
+about the reporter never leave the database here, so no rendering mistake can leak them.
+
+Each list is fetched with a LIMIT and counted separately, and every query filters on the office
+first (``ix_ticket_office_status_created``), so an office's digest costs what its own tickets
+cost, whatever the size of the table. A digest is taken "as of" its edition's scheduled moment:
+a late or repeated send shows the same content the punctual one would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from storage.calendar import ElectionCalendar
+from storage.models import Office, Ticket, TicketEvent
+from storage.offices import NATIONAL_CODE
+from storage.workflow import OPEN_STATUSES, Windows, escalation_cutoff, processing_due
+
+LINE_LIMIT = 200  # lines fetched per list; the renderer cuts further and says "dan N lainnya"
+STALE_TIP_DAYS = 5
+EDITIONS = ("pagi", "malam")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When editions go out, in each office's own time zone."""
+
+    morning_hour: int = 7
+    evening_hour: int = 19
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    code: str
+    category: str
+    region_code: str
+    office_code: str
+    status: str
+    incident_date: date
+    learned_date: date
+    late: bool
+    due: datetime  # end of the processing window (UTC)
+
+
+@dataclass(frozen=True)
+class Section:
+    total: int
+    lines: tuple[TicketLine, ...]
+
+
+@dataclass(frozen=True)
+class ProvinceRow:
+    province: str
+    open: int
+    overdue: int
+    new: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    office_code: str
+    office_name: str
+    level: str
+    lang: str
+    timezone: str
+    local_date: date
+    edition: str
+    stage: str  # "Masa kampanye hari ke-22 · H-42 pemungutan suara"
+    as_of: datetime  # the edition's scheduled moment (UTC)
+    since: datetime  # the previous edition's moment: "new" means since then
+    overdue: Section
+    due_soon: Section
+    answered: Section
+    window_closing: Section
+    new: Section
+    new_by_category: dict[str, int]
+    new_by_level: dict[str, int]
+    stale_tips: Section
+    open_questions: Section
+    escalated: Section  # a Bawaslu Provinsi: its kab/kota offices' overdue tickets
+    national: tuple[ProvinceRow, ...]  # Bawaslu RI: one row per province
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing new and nothing to act on: the digest says "Tidak ada laporan baru"."""
+        return self.new.total == 0 and not self.act_today_total
+
+    @property
+    def act_today_total(self) -> int:
+        return (
+            self.overdue.total
+            + self.due_soon.total
+            + self.answered.total
+            + self.window_closing.total
+        )
+
+
+def edition_moment(local_date: date, edition: str, timezone: str, schedule: Schedule) -> datetime:
+    """The UTC moment of an edition: 07.00 in Jayapura on the 10th is 22.00 UTC on the 9th."""
+    hour = schedule.evening_hour if edition == "malam" else schedule.morning_hour
+    local = datetime.combine(local_date, time(hour), tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+def previous_moment(
+    local_date: date,
+    edition: str,
+    office: Office,
+    schedule: Schedule,
+    calendar: ElectionCalendar,
+) -> datetime:
+    """The edition before this one: this morning's for an evening edition, else the previous
+    day's evening edition on a round-the-clock day, else the previous morning's."""
+    if edition == "malam":
+        return edition_moment(local_date, "pagi", office.timezone, schedule)
+    yesterday = local_date - timedelta(days=1)
+    if calendar.round_the_clock(yesterday, _region(office)):
+        return edition_moment(yesterday, "malam", office.timezone, schedule)
+    return edition_moment(yesterday, "pagi", office.timezone, schedule)
+
+
+def _region(office: Office) -> str | None:
+    return None if office.code == NATIONAL_CODE else office.code
+
+
+_LINE_COLUMNS: tuple[Any, ...] = (
+    Ticket.code,
+    Ticket.category,
+    Ticket.region_code,
+    Ticket.office_code,
+    Ticket.status,
+    Ticket.incident_date,
+    Ticket.learned_date,
+    Ticket.late,
+    Ticket.created_at,
+    Ticket.info_requested_at,
+)
+
+
+def _lines(session: Session, where: Sequence[Any], windows: Windows, order: Any) -> Section:
+    """A counted list: the total in SQL, then at most ``LINE_LIMIT`` lines of routing columns."""
+    total = session.exec(select(func.count()).select_from(Ticket).where(*where)).one()
+    if not total:
+        return Section(0, ())
+    rows = session.execute(
+        sa_select(*_LINE_COLUMNS).where(*where).order_by(order).limit(LINE_LIMIT)
+    ).all()
+    lines = tuple(
+        TicketLine(
+            code=r[0],
+            category=r[1],
+            region_code=r[2],
+            office_code=r[3],
+            status=r[4],
+            incident_date=r[5],
+            learned_date=r[6],
+            late=bool(r[7]),
+            due=processing_due(r[8], r[9], windows),
+        )
+        for r in rows
+    )
+    return Section(int(total), lines)
+
+
+def _overdue_at(moment: datetime, windows: Windows) -> Any:
+    """Open tickets whose processing window has ended at ``moment`` (the workflow's cut-offs)."""
+    plain, extended = escalation_cutoff(moment, windows)
+    return and_(
+        col(Ticket.status).in_(OPEN_STATUSES),
+        or_(
+            and_(col(Ticket.info_requested_at).is_(None), col(Ticket.created_at) < plain),
+            and_(col(Ticket.info_requested_at).is_not(None), col(Ticket.created_at) < extended),
+        ),
+    )
+
+
+def _not_overdue_at(moment: datetime, windows: Windows) -> Any:
+    plain, extended = escalation_cutoff(moment, windows)
+    return or_(
+        and_(col(Ticket.info_requested_at).is_(None), col(Ticket.created_at) >= plain),
+        and_(col(Ticket.info_requested_at).is_not(None), col(Ticket.created_at) >= extended),
+    )
+
+
+def build_digest(
+    session: Session,
+    office: Office,
+    local_date: date,
+    *,
+    edition: str = "pagi",
+    windows: Windows,
+    calendar: ElectionCalendar,
+    schedule: Schedule,
+) -> Digest:
+    """Everything one office's digest shows, as of the edition's scheduled moment."""
+    as_of = edition_moment(local_date, edition, office.timezone, schedule)
+    since = previous_moment(local_date, edition, office, schedule, calendar)
+    mine = Ticket.office_code == office.code
+    received = col(Ticket.created_at) < as_of
+    by_due = col(Ticket.created_at)
+    is_open = col(Ticket.status).in_(OPEN_STATUSES)
+
+    overdue = _lines(session, [mine, received, _overdue_at(as_of, windows)], windows, by_due)
+    due_soon = _lines(
+        session,
+        [
+            mine,
+            received,
+            is_open,
+            _not_overdue_at(as_of, windows),
+            _overdue_at(as_of + timedelta(hours=24), windows),
+        ],
+        windows,
+        by_due,
+    )
+    answered_ids = (
+        select(TicketEvent.ticket_id)
+        .where(
+            TicketEvent.kind == "answer",
+            col(TicketEvent.at) >= since,
+            col(TicketEvent.at) < as_of,
+        )
+        .scalar_subquery()
+    )
+    answered = _lines(session, [mine, col(Ticket.id).in_(answered_ids)], windows, by_due)
+    # Reporting window: learned_date + N days. It closes today or tomorrow (office's date).
+    closing_from = local_date - timedelta(days=windows.reporting_days)
+    window_closing = _lines(
+        session,
+        [
+            mine,
+            received,
+            is_open,
+            col(Ticket.learned_date) >= closing_from,
+            col(Ticket.learned_date) <= closing_from + timedelta(days=1),
+        ],
+        windows,
+        by_due,
+    )
+    new_where = [mine, col(Ticket.created_at) >= since, received]
+    new = _lines(session, new_where, windows, by_due)
+    new_by_category = _grouped(session, Ticket.category, new_where) if new.total else {}
+    new_by_level = _grouped(session, Ticket.institution_level, new_where) if new.total else {}
+    stale_tips = _lines(
+        session,
+        [mine, is_open, col(Ticket.created_at) < as_of - timedelta(days=STALE_TIP_DAYS)],
+        windows,
+        by_due,
+    )
+    asked = (
+        select(TicketEvent.ticket_id)
+        .where(TicketEvent.kind == "question", col(TicketEvent.at) < as_of)
+        .scalar_subquery()
+    )
+    open_questions = _lines(
+        session, [mine, Ticket.status == "perlu_info", col(Ticket.id).in_(asked)], windows, by_due
+    )
+    escalated = Section(0, ())
+    national: tuple[ProvinceRow, ...] = ()
+    if office.level == "provinsi":
+        children = select(Office.code).where(Office.parent_code == office.code).scalar_subquery()
+        escalated = _lines(
+            session,
+            [col(Ticket.office_code).in_(children), received, _overdue_at(as_of, windows)],
+            windows,
+            by_due,
+        )
+    elif office.code == NATIONAL_CODE:
+        national = _national(session, as_of, since, windows)
+    totals = dict(
+        session.exec(
+            select(Ticket.status, func.count()).where(mine, received).group_by(Ticket.status)
+        ).all()
+    )
+    return Digest(
+        office_code=office.code,
+        office_name=office.name,
+        level=office.level,
+        lang=office.digest_lang or "id",
+        timezone=office.timezone,
+        local_date=local_date,
+        edition=edition,
+        stage=calendar.describe(local_date, _region(office), office.digest_lang or "id"),
+        as_of=as_of,
+        since=since,
+        overdue=overdue,
+        due_soon=due_soon,
+        answered=answered,
+        window_closing=window_closing,
+        new=new,
+        new_by_category=new_by_category,
+        new_by_level=new_by_level,
+        stale_tips=stale_tips,
+        open_questions=open_questions,
+        escalated=escalated,
+        national=national,
+        totals={str(k): int(v) for k, v in totals.items()},
+    )
+
+
+def _grouped(session: Session, column: Any, where: Sequence[Any]) -> dict[str, int]:
+    rows = session.exec(select(column, func.count()).where(*where).group_by(column)).all()
+    return {str(k): int(v) for k, v in sorted(rows, key=lambda r: (-r[1], str(r[0])))}
+
+
+def _national(
+    session: Session, as_of: datetime, since: datetime, windows: Windows
+) -> tuple[ProvinceRow, ...]:
+    """Open, overdue and new tickets per province (the region code's first two digits)."""
+    province = func.substr(Ticket.region_code, 1, 2)
+    is_open = col(Ticket.status).in_(OPEN_STATUSES)
+
+    def counted(*where: Any) -> dict[str, int]:
+        rows = session.exec(select(province, func.count()).where(*where).group_by(province)).all()
+        return {str(k): int(v) for k, v in rows}
+
+    received = col(Ticket.created_at) < as_of
+    opened = counted(is_open, received)
+    overdue = counted(received, _overdue_at(as_of, windows))
+    new = counted(col(Ticket.created_at) >= since, received)
+    provinces = sorted(set(opened) | set(overdue) | set(new))
+    return tuple(
+        ProvinceRow(p, opened.get(p, 0), overdue.get(p, 0), new.get(p, 0)) for p in provinces
+    )
