@@ -101,3 +101,6 @@ def at(text: str) -> datetime:
 def session(netra: Netra) -> Iterator[Session]:
     with netra.session() as opened:
         yield opened
+
+
+from tests.fakes.dashboard import dashboard, officer_factory  # noqa: E402, F401
