@@ -15,21 +15,14 @@ from typing import Any
 
 from bot.config import Settings
 from bot.transports import TransportError
+from storage.offices import email_addresses, valid_email
 
 CHANNEL = "email"
 TIMEOUT = 20.0
 
 
-def addresses(value: str | None) -> list[str]:
-    """An office's address field: several addresses separated by commas, spaces or semicolons."""
-    if not value:
-        return []
-    return [a for a in value.replace(";", ",").replace(" ", ",").split(",") if a]
-
-
-def valid_address(value: str) -> bool:
-    local, _, domain = value.partition("@")
-    return bool(local) and "." in domain and not any(c.isspace() for c in value)
+addresses = email_addresses
+valid_address = valid_email
 
 
 def build_message(sender: str, to: list[str], payload: dict[str, Any]) -> EmailMessage:
