@@ -27,7 +27,8 @@ from storage.models import Office, Ticket, TicketEvent
 from storage.offices import NATIONAL_CODE
 from storage.workflow import OPEN_STATUSES, Windows, escalation_cutoff, processing_due
 
-LINE_LIMIT = 200  # lines fetched per list; the renderer cuts further and says "dan N lainnya"
+LINE_LIMIT = 200  # lines kept per list; the renderer cuts further and says "dan N lainnya"
+SCOPE_LIMIT = 2000  # an office's open, new and answered tickets fetched (oldest first)
 STALE_TIP_DAYS = 5
 EDITIONS = ("pagi", "malam")
 
@@ -157,21 +158,26 @@ def _lines(session: Session, where: Sequence[Any], windows: Windows, order: Any)
     rows = session.execute(
         sa_select(*_LINE_COLUMNS).where(*where).order_by(order).limit(LINE_LIMIT)
     ).all()
-    lines = tuple(
-        TicketLine(
-            code=r[0],
-            category=r[1],
-            region_code=r[2],
-            office_code=r[3],
-            status=r[4],
-            incident_date=r[5],
-            learned_date=r[6],
-            late=bool(r[7]),
-            due=processing_due(r[8], r[9], windows),
-        )
-        for r in rows
+    return Section(int(total), tuple(_line(r, windows) for r in rows))
+
+
+def _line(r: Any, windows: Windows) -> TicketLine:
+    return TicketLine(
+        code=r[0],
+        category=r[1],
+        region_code=r[2],
+        office_code=r[3],
+        status=r[4],
+        incident_date=r[5],
+        learned_date=r[6],
+        late=bool(r[7]),
+        due=processing_due(r[8], r[9], windows),
     )
-    return Section(int(total), lines)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _overdue_at(moment: datetime, windows: Windows) -> Any:
@@ -212,19 +218,7 @@ def build_digest(
     by_due = col(Ticket.created_at)
     is_open = col(Ticket.status).in_(OPEN_STATUSES)
 
-    overdue = _lines(session, [mine, received, _overdue_at(as_of, windows)], windows, by_due)
-    due_soon = _lines(
-        session,
-        [
-            mine,
-            received,
-            is_open,
-            _not_overdue_at(as_of, windows),
-            _overdue_at(as_of + timedelta(hours=24), windows),
-        ],
-        windows,
-        by_due,
-    )
+    # The sections' members, as SQL conditions: counted exactly in one aggregate query.
     answered_ids = (
         select(TicketEvent.ticket_id)
         .where(
@@ -234,39 +228,77 @@ def build_digest(
         )
         .scalar_subquery()
     )
-    answered = _lines(session, [mine, col(Ticket.id).in_(answered_ids)], windows, by_due)
-    # Reporting window: learned_date + N days. It closes today or tomorrow (office's date).
-    closing_from = local_date - timedelta(days=windows.reporting_days)
-    window_closing = _lines(
-        session,
-        [
-            mine,
-            received,
-            is_open,
-            col(Ticket.learned_date) >= closing_from,
-            col(Ticket.learned_date) <= closing_from + timedelta(days=1),
-        ],
-        windows,
-        by_due,
-    )
-    new_where = [mine, col(Ticket.created_at) >= since, received]
-    new = _lines(session, new_where, windows, by_due)
-    new_by_category = _grouped(session, Ticket.category, new_where) if new.total else {}
-    new_by_level = _grouped(session, Ticket.institution_level, new_where) if new.total else {}
-    stale_tips = _lines(
-        session,
-        [mine, is_open, col(Ticket.created_at) < as_of - timedelta(days=STALE_TIP_DAYS)],
-        windows,
-        by_due,
-    )
-    asked = (
+    asked_ids = (
         select(TicketEvent.ticket_id)
         .where(TicketEvent.kind == "question", col(TicketEvent.at) < as_of)
         .scalar_subquery()
     )
-    open_questions = _lines(
-        session, [mine, Ticket.status == "perlu_info", col(Ticket.id).in_(asked)], windows, by_due
-    )
+    # Reporting window: learned_date + N days. It closes today or tomorrow (office's date).
+    closing_from = local_date - timedelta(days=windows.reporting_days)
+    is_answered = col(Ticket.id).in_(answered_ids)
+    is_asked = and_(col(Ticket.status) == "perlu_info", col(Ticket.id).in_(asked_ids))
+    is_new = col(Ticket.created_at) >= since
+    conditions = {
+        "overdue": _overdue_at(as_of, windows),
+        "due_soon": and_(
+            is_open,
+            _not_overdue_at(as_of, windows),
+            _overdue_at(as_of + timedelta(hours=24), windows),
+        ),
+        "answered": is_answered,
+        "window_closing": and_(
+            is_open,
+            col(Ticket.learned_date) >= closing_from,
+            col(Ticket.learned_date) <= closing_from + timedelta(days=1),
+        ),
+        "new": is_new,
+        "stale_tips": and_(
+            is_open, col(Ticket.created_at) < as_of - timedelta(days=STALE_TIP_DAYS)
+        ),
+        "open_questions": is_asked,
+    }
+    # Every section is within the office's open, new or just-answered tickets: the index on
+    # (office, status, created) finds those without reading the office's decided history.
+    scope: list[Any] = [mine, received, or_(is_open, is_new, is_answered)]
+    totals_row = session.execute(
+        sa_select(*(func.count().filter(c) for c in conditions.values())).where(*scope)
+    ).one()
+    section_totals = dict(zip(conditions, (int(v) for v in totals_row), strict=True))
+    rows = session.execute(
+        sa_select(*_LINE_COLUMNS, is_answered.label("answered"), is_asked.label("asked"))
+        .where(*scope)
+        .order_by(by_due)
+        .limit(SCOPE_LIMIT)
+    ).all()
+    members: dict[str, list[TicketLine]] = {name: [] for name in conditions}
+    soon = as_of + timedelta(hours=24)
+    stale_before = as_of - timedelta(days=STALE_TIP_DAYS)
+    for r in rows:
+        line = _line(r, windows)
+        is_open_row = line.status in OPEN_STATUSES
+        flags = {
+            "overdue": is_open_row and line.due < as_of,
+            "due_soon": is_open_row and as_of <= line.due < soon,
+            "answered": bool(r[-2]),
+            "window_closing": is_open_row
+            and closing_from <= line.learned_date <= closing_from + timedelta(days=1),
+            "new": _aware(r[8]) >= since,
+            "stale_tips": is_open_row and _aware(r[8]) < stale_before,
+            "open_questions": bool(r[-1]),
+        }
+        for name, member in flags.items():
+            if member and len(members[name]) < LINE_LIMIT:
+                members[name].append(line)
+
+    def section(name: str) -> Section:
+        return Section(section_totals[name], tuple(members[name]))
+
+    overdue, due_soon, answered = section("overdue"), section("due_soon"), section("answered")
+    window_closing, new = section("window_closing"), section("new")
+    stale_tips, open_questions = section("stale_tips"), section("open_questions")
+    new_where = [mine, is_new, received]
+    new_by_category = _grouped(session, Ticket.category, new_where) if new.total else {}
+    new_by_level = _grouped(session, Ticket.institution_level, new_where) if new.total else {}
     escalated = Section(0, ())
     national: tuple[ProvinceRow, ...] = ()
     if office.level == "provinsi":
