@@ -73,7 +73,7 @@ SELECT
     CASE WHEN g % 4 = 2 THEN t.at + interval '1 day' ELSE NULL END
 FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS g
 CROSS JOIN LATERAL (
-    SELECT CAST(:as_of AS timestamptz) - make_interval(mins => (g * 7919) % (120 * 24 * 60)) AS at
+    SELECT CAST(:as_of AS timestamptz) - make_interval(mins => CAST((g::bigint * 7919) % (120 * 24 * 60) AS integer)) AS at
 ) AS t
 JOIN (
     SELECT code, row_number() OVER (ORDER BY code) - 1 AS n FROM office WHERE code <> :skip
@@ -91,7 +91,7 @@ SELECT 'OWN' || g::text, 'x', :office, :office, 'kampanye', 'kabkota',
     'id', t.at, t.at, 'placeholder-ciphertext', 'placeholder-ciphertext'
 FROM generate_series(1, CAST(:count AS integer)) AS g
 CROSS JOIN LATERAL (
-    SELECT CAST(:as_of AS timestamptz) - make_interval(mins => (g * 7919) % (120 * 24 * 60)) AS at
+    SELECT CAST(:as_of AS timestamptz) - make_interval(mins => CAST((g::bigint * 7919) % (120 * 24 * 60) AS integer)) AS at
 ) AS t
 """
 

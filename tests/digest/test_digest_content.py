@@ -200,3 +200,27 @@ def test_a_long_digest_is_cut_at_telegrams_limit_with_the_rest_counted(
     # The e-mail has no such limit: it lists every fetched line.
     assert email_text(digest, BASE).count("• ") > shown
     assert channels_of(office) == []
+
+
+def test_round_the_clock_days_have_an_evening_edition_covering_the_day(
+    netra: Netra, session: Session
+) -> None:
+    """25 November 2024 is in the quiet period (calendar data): 07.00 and 19.00 editions."""
+    config = config_of(netra)
+    quiet = date(2024, 11, 25)
+    assert config.calendar.round_the_clock(quiet, JAKARTA)
+    morning = make_ticket(session, office=JAKARTA, created_at=at("2024-11-24T20:00:00"))
+    afternoon = make_ticket(session, office=JAKARTA, created_at=at("2024-11-25T08:00:00"))
+    session.commit()
+    office = session.get(Office, JAKARTA)
+    assert office is not None
+    session.close()
+    run_due_digests(netra.db, at("2024-11-25T12:00:00"), config)  # 19.00 WIB
+    with netra.session() as s:
+        editions = s.exec(select(DigestRun.edition).where(DigestRun.office_code == JAKARTA)).all()
+        assert sorted(editions) == ["malam", "pagi"]
+        evening = digest_for(s, office, quiet, "malam", config)
+    assert [t.code for t in evening.new.lines] == [afternoon.code]
+    assert "edisi malam" in telegram_text(evening, BASE) and morning.code not in [
+        t.code for t in evening.new.lines
+    ]
