@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.categories import BY_KEY
 from storage.digest import Digest, Section, TicketLine
+from storage.regions import default_directory
 
 TELEGRAM_LIMIT = 4096
 STEPS = (25, 12, 6, 3, 1, 0)  # lines per list, tried in turn until the message fits
@@ -123,12 +124,18 @@ def _category(key: str, lang: str) -> str:
     return found.label(lang) if found is not None else key
 
 
+def _region(code: str) -> str:
+    """The kab/kota (or province) by name: public data, and what officers read at a glance."""
+    found = default_directory().get(code)
+    return found.name if found is not None else code
+
+
 def _line(item: TicketLine, digest: Digest) -> str:
     words = _t(digest.lang)
     parts = [
         item.code,
         _category(item.category, digest.lang),
-        item.region_code,
+        _region(item.region_code),
         f"{words['incident']} {_d(item.incident_date)}",
         f"{words['learned']} {_d(item.learned_date)}",
     ]
