@@ -73,7 +73,8 @@ SELECT
     CASE WHEN g % 4 = 2 THEN t.at + interval '1 day' ELSE NULL END
 FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS g
 CROSS JOIN LATERAL (
-    SELECT CAST(:as_of AS timestamptz) - make_interval(mins => CAST((g::bigint * 7919) % (120 * 24 * 60) AS integer)) AS at
+    SELECT CAST(:as_of AS timestamptz)
+        - make_interval(mins => CAST((g::bigint * 7919) % (120 * 24 * 60) AS integer)) AS at
 ) AS t
 JOIN (
     SELECT code, row_number() OVER (ORDER BY code) - 1 AS n FROM office WHERE code <> :skip
@@ -91,7 +92,8 @@ SELECT 'OWN' || g::text, 'x', :office, :office, 'kampanye', 'kabkota',
     'id', t.at, t.at, 'placeholder-ciphertext', 'placeholder-ciphertext'
 FROM generate_series(1, CAST(:count AS integer)) AS g
 CROSS JOIN LATERAL (
-    SELECT CAST(:as_of AS timestamptz) - make_interval(mins => CAST((g::bigint * 7919) % (120 * 24 * 60) AS integer)) AS at
+    SELECT CAST(:as_of AS timestamptz)
+        - make_interval(mins => CAST((g::bigint * 7919) % (120 * 24 * 60) AS integer)) AS at
 ) AS t
 """
 
@@ -123,24 +125,28 @@ def _seed(engine: Engine, first: int, last: int, skip: str, prefix: str) -> floa
             },
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE ticket"))
+        conn.execute(text("VACUUM ANALYZE ticket"))  # what autovacuum does in production
     return time.perf_counter() - started
 
 
-def _all_digests(engine: Engine) -> tuple[float, int]:
+def _all_digests(engine: Engine) -> tuple[float, float, int]:
+    """(seconds querying, seconds querying and rendering, characters rendered) for all 553."""
     calendar = cached_calendar()
     windows, schedule = Windows(), Schedule()
     started = time.perf_counter()
+    querying = 0.0
     chars = 0
     with Session(engine) as session:
         for office in session.exec(select(Office)).all():
+            begun = time.perf_counter()
             digest = build_digest(
                 session, office, DAY, windows=windows, calendar=calendar, schedule=schedule
             )
+            querying += time.perf_counter() - begun
             chars += len(telegram_text(digest, DEFAULT_BASE_URL))
             chars += len(email_text(digest, DEFAULT_BASE_URL))
             chars += len(email_html(digest, DEFAULT_BASE_URL))
-    return time.perf_counter() - started, chars
+    return querying, time.perf_counter() - started, chars
 
 
 def _one_office(engine: Engine, code: str, repeat: int) -> float:
@@ -194,20 +200,26 @@ def main(argv: list[str] | None = None) -> None:
         took = _seed(engine, 1, others, args.office, "S")
         print(f"seeded {args.small:,} tickets in {took:.1f} s")
         _all_digests(engine)  # warm the caches once
-        small_all, _ = _all_digests(engine)
+        small_built, small_all, _ = _all_digests(engine)
         small_one = _one_office(engine, args.office, args.repeat)
-        print(f"  all 553 digests at {args.small:,} tickets: {small_all:.2f} s")
+        print(
+            f"  all 553 digests at {args.small:,} tickets: {small_all:.2f} s "
+            f"({small_built:.2f} s of it in SQL aggregation)"
+        )
         print(f"  office {args.office} digest at {args.small:,}: {small_one * 1000:.2f} ms")
 
         took = _seed(engine, others + 1, args.tickets - args.office_tickets, args.office, "S")
         print(f"seeded up to {args.tickets:,} tickets in {took:.1f} s")
         _all_digests(engine)
-        big_all, chars = _all_digests(engine)
+        big_built, big_all, chars = _all_digests(engine)
         big_one = _one_office(engine, args.office, args.repeat)
-        print(f"  all 553 digests at {args.tickets:,} tickets: {big_all:.2f} s (target ≤ 10 s)")
+        print(
+            f"  all 553 digests at {args.tickets:,} tickets: {big_all:.2f} s "
+            f"({big_built:.2f} s of it in SQL aggregation; target ≤ 10 s)"
+        )
         print(f"  office {args.office} digest at {args.tickets:,}: {big_one * 1000:.2f} ms")
         print(f"  ratio 1 M / 10 k for one office: {big_one / small_one:.2f}× (target ≤ 1.2×)")
-        print(f"  ({chars:,} characters rendered per run)")
+        print(f"  ({chars:,} characters rendered per run; load average {os.getloadavg()[0]:.1f})")
     finally:
         engine.dispose()
         if not args.keep:

@@ -27,8 +27,10 @@ from storage.models import Office, Ticket, TicketEvent
 from storage.offices import NATIONAL_CODE
 from storage.workflow import OPEN_STATUSES, Windows, escalation_cutoff, processing_due
 
-LINE_LIMIT = 200  # lines kept per list; the renderer cuts further and says "dan N lainnya"
-SCOPE_LIMIT = 2000  # an office's open, new and answered tickets fetched (oldest first)
+# Lines kept per list (the e-mail shows them all, Telegram fewer); the rest is counted ("dan N
+# lainnya") and the dashboard link shows everything.
+LINE_LIMIT = 50
+SCOPE_LIMIT = 1000  # an office's open, new and answered tickets fetched (oldest first)
 STALE_TIP_DAYS = 5
 EDITIONS = ("pagi", "malam")
 
@@ -245,7 +247,7 @@ def build_digest(
             _not_overdue_at(as_of, windows),
             _overdue_at(as_of + timedelta(hours=24), windows),
         ),
-        "answered": is_answered,
+        "answered": and_(is_open, is_answered),  # a decided ticket needs no more action
         "window_closing": and_(
             is_open,
             col(Ticket.learned_date) >= closing_from,
@@ -257,9 +259,10 @@ def build_digest(
         ),
         "open_questions": is_asked,
     }
-    # Every section is within the office's open, new or just-answered tickets: the index on
-    # (office, status, created) finds those without reading the office's decided history.
-    scope: list[Any] = [mine, received, or_(is_open, is_new, is_answered)]
+    # Every section is within the office's open or new tickets: the indexes on (office, status,
+    # created) and (office, created) find those (a BitmapOr) without reading the office's
+    # decided history, which is what grows over an election.
+    scope: list[Any] = [mine, received, or_(is_open, is_new)]
     totals_row = session.execute(
         sa_select(*(func.count().filter(c) for c in conditions.values())).where(*scope)
     ).one()
@@ -279,7 +282,7 @@ def build_digest(
         flags = {
             "overdue": is_open_row and line.due < as_of,
             "due_soon": is_open_row and as_of <= line.due < soon,
-            "answered": bool(r[-2]),
+            "answered": is_open_row and bool(r[-2]),
             "window_closing": is_open_row
             and closing_from <= line.learned_date <= closing_from + timedelta(days=1),
             "new": _aware(r[8]) >= since,
@@ -366,16 +369,17 @@ def _national(
     """Open, overdue and new tickets per province (the region code's first two digits)."""
     province = func.substr(Ticket.region_code, 1, 2)
     is_open = col(Ticket.status).in_(OPEN_STATUSES)
-
-    def counted(*where: Any) -> dict[str, int]:
-        rows = session.exec(select(province, func.count()).where(*where).group_by(province)).all()
-        return {str(k): int(v) for k, v in rows}
-
-    received = col(Ticket.created_at) < as_of
-    opened = counted(is_open, received)
-    overdue = counted(received, _overdue_at(as_of, windows))
-    new = counted(col(Ticket.created_at) >= since, received)
-    provinces = sorted(set(opened) | set(overdue) | set(new))
-    return tuple(
-        ProvinceRow(p, opened.get(p, 0), overdue.get(p, 0), new.get(p, 0)) for p in provinces
-    )
+    is_new = col(Ticket.created_at) >= since
+    # One pass over the open and the new tickets (the status index finds them), three counts.
+    rows = session.execute(
+        sa_select(
+            province,
+            func.count().filter(is_open),
+            func.count().filter(_overdue_at(as_of, windows)),
+            func.count().filter(is_new),
+        )
+        .where(col(Ticket.created_at) < as_of, or_(is_open, is_new))
+        .group_by(province)
+        .order_by(province)
+    ).all()
+    return tuple(ProvinceRow(str(p), int(o), int(d), int(n)) for p, o, d, n in rows)
