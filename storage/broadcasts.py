@@ -165,7 +165,8 @@ def create(
     """A draft broadcast; refused when its text is partisan, anonymous or has no opt-out word."""
     _admin(session, officer_id)
     for text, text_lang in ((body_id, "id"), (body_en, "en")):
-        found = problems(text, text_lang, operator)
+        rendered = render(text, text_lang, operator=operator, days=7)
+        found = problems(rendered, text_lang, operator)
         if found:
             raise BroadcastError(f"{text_lang}: " + "; ".join(found))
     if deadline <= now:
@@ -481,11 +482,15 @@ def record(
     now: datetime,
     unreachable_reporters: Sequence[int] = (),
 ) -> None:
-    """Write a batch's results: ``outcomes`` maps sent/failed/unreachable/skipped/pending to ids."""
+    """Write a batch's results: ``outcomes`` maps sent/failed/unreachable/skipped to ids, plus
+    ``pending`` (a transient failure: one more attempt) and ``requeue`` (429: not an attempt)."""
     for status, ids in outcomes.items():
         if not ids:
             continue
-        values: dict[str, Any] = {"status": status, "claimed_until": None}
+        values: dict[str, Any] = {
+            "status": "pending" if status == "requeue" else status,
+            "claimed_until": None,
+        }
         if status == "sent":
             values["sent_at"] = now
         if status == "pending":
@@ -496,7 +501,7 @@ def record(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-    counted = {k: len(v) for k, v in outcomes.items() if k != "pending" and v}
+    counted = {k: len(v) for k, v in outcomes.items() if k not in ("pending", "requeue") and v}
     if counted:
         session.execute(
             update(Broadcast)
