@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,20 @@ log = logging.getLogger(__name__)
 
 WHATSAPP_WINDOW = timedelta(hours=23, minutes=50)  # 24 h less a margin for clock and queueing
 MAX_ATTEMPTS = 5
+RECOVER_EVERY = 60.0  # seconds between looks for a dead process's unfinished claims
+REPLY_PAUSE = 0.02  # seconds a broadcast batch waits while conversation replies are queued
+CATCH_UP = 0.02  # seconds a late send may be caught up by sending the next one sooner
+
+
+def broadcast_rates(settings: Settings) -> dict[str, float]:
+    """What each channel may spend on broadcasts: the platform rate times the broadcast share
+    (the rest is kept for conversation replies)."""
+    share = settings.broadcast_rate_share
+    return {
+        "telegram": settings.telegram_bulk_rate * share,
+        "whatsapp": settings.twilio_whatsapp_mps * share,
+        "local": settings.telegram_bulk_rate * share,
+    }
 
 
 @dataclass
@@ -66,14 +81,11 @@ class BroadcastRunner:
         self.transports = transports
         self.clock = clock
         self.poll = poll
-        self.rates = {
-            "telegram": settings.telegram_bulk_rate * settings.broadcast_rate_share,
-            "whatsapp": settings.twilio_whatsapp_mps * settings.broadcast_rate_share,
-            "local": settings.telegram_bulk_rate * settings.broadcast_rate_share,
-        }
+        self.rates = broadcast_rates(settings)
         self.batch = batch
         self.hours = (settings.broadcast_hours_start, settings.broadcast_hours_end)
         self._db_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="broadcast")
+        self._recovered: dict[int, float] = {}
 
     def close(self) -> None:
         self._db_threads.shutdown(wait=True)
@@ -133,6 +145,14 @@ class BroadcastRunner:
             broadcast.status = "running"
             broadcast.started_at = now
             session.add(broadcast)
+        # A dead process's claims are looked for now and then, not every round: the query
+        # walks the broadcast's recipients.
+        last = self._recovered.get(broadcast_id)
+        if last is not None and time.monotonic() - last < RECOVER_EVERY:
+            session.flush()
+            session.expunge(broadcast)
+            return broadcast
+        self._recovered[broadcast_id] = time.monotonic()
         interrupted = store.recover_interrupted(session, broadcast_id, now)
         if interrupted:
             log.warning(
@@ -146,16 +166,10 @@ class BroadcastRunner:
         broadcast = session.get(Broadcast, broadcast_id)
         if broadcast is None or broadcast.status != "running":
             return
-        if store.remaining(session, broadcast_id) == 0:
+        if not store.has_remaining(session, broadcast_id, broadcast.channels.split(",")):
             broadcast.status = "done"
             broadcast.finished_at = self.clock()
             session.add(broadcast)
-
-    @staticmethod
-    def _burst(rate: float) -> float:
-        """A fifth of a second's worth: a 1-second window never sees more than rate × 1.2,
-        which the share (default 0.8) keeps under the platform's limit."""
-        return max(1.0, rate / 5)
 
     def _replies_waiting(self, session: Session, channel: str, now: datetime) -> bool:
         return (
@@ -173,32 +187,47 @@ class BroadcastRunner:
 
     def _claim(
         self, session: Session, broadcast: Broadcast, channel: str
-    ) -> tuple[list[Any], float]:
+    ) -> tuple[list[Any], float, datetime]:
         now = self.clock()
         zones = store.open_zones(now, *self.hours)
-        if not zones or self._replies_waiting(session, channel, now):
-            return [], self.poll
+        if not zones:
+            return [], self.poll, now
+        if self._replies_waiting(session, channel, now):
+            return [], REPLY_PAUSE, now  # replies leave within milliseconds: look again soon
         rate = self.rates.get(channel, 1.0)
-        burst = self._burst(rate)
-        want = self.batch or max(1, int(burst))
-        grant = ratebudget.take(
-            session, name=f"{channel}:bulk", want=want, rate=rate, burst=burst, now=now
+        want = self.batch or max(1, int(rate))  # one second's worth, paced over that second
+        slots = ratebudget.reserve(
+            session, name=f"{channel}:broadcast", want=want, rate=rate, now=now
         )
-        session.commit()  # release the budget row at once: other processes take tokens too
-        claimed = store.claim(session, broadcast.id or 0, channel, zones, grant.granted, now)
-        # Next round when a whole batch has refilled: fewer, fuller batches, same rate.
-        wait = (want - grant.granted) / rate if grant.granted < want else 0.0
+        session.commit()  # release the schedule row at once: other processes reserve too
+        claimed = store.claim(session, broadcast.id or 0, channel, zones, slots.granted, now)
         if not claimed:
-            return [], max(wait, grant.retry_in) or self.poll
-        return claimed, wait
+            # Nothing reserved (another process holds the next second) or nobody left here.
+            return [], (0.2 if slots.granted == 0 else self.poll), now
+        # Slots of recipients not found are simply not used (a short gap, never a burst).
+        return claimed, 0.0, slots.start
 
     async def _batch(self, broadcast: Broadcast, channel: str, result: Round) -> int:
-        claimed, wait = await self._db(lambda s: self._claim(s, broadcast, channel))
+        claimed, wait, first = await self._db(lambda s: self._claim(s, broadcast, channel))
         result.wait = max(result.wait, wait)
         if not claimed:
             return 0
         transport = self.transports[channel]
-        errors = await asyncio.gather(*(self._send(transport, broadcast, c) for c in claimed))
+        rate = self.rates.get(channel, 1.0)
+        loop = asyncio.get_running_loop()
+        start = loop.time() + (first - self.clock()).total_seconds()  # the reserved first slot
+
+        # One send per slot. A late event loop shifts the rest of the batch instead of firing the
+        # overdue sends together: a burst would be answered 429 by the platform.
+        tasks = []
+        next_at = start
+        for item in claimed:
+            delay = next_at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self._send(transport, broadcast, item)))
+            next_at = max(next_at, loop.time() - CATCH_UP) + 1 / rate
+        errors = await asyncio.gather(*tasks)
         outcomes: dict[str, list[int]] = {
             "sent": [],
             "failed": [],
@@ -229,17 +258,10 @@ class BroadcastRunner:
         def write(session: Session) -> None:
             now = self.clock()
             if pause:
-                rate = self.rates.get(channel, 1.0)
-                ratebudget.pause(
-                    session,
-                    name=f"{channel}:bulk",
-                    seconds=pause,
-                    rate=rate,
-                    burst=self._burst(rate),
-                    now=now,
-                )
+                ratebudget.hold(session, name=f"{channel}:broadcast", seconds=pause, now=now)
             store.record(session, broadcast.id or 0, outcomes, now=now, unreachable_reporters=gone)
-            store.give_up(session, broadcast.id or 0, MAX_ATTEMPTS, now)
+            if outcomes["pending"]:
+                store.give_up(session, broadcast.id or 0, channel, MAX_ATTEMPTS, now)
             if "skipped" in outcomes and outcomes["skipped"] and channel == "whatsapp":
                 store.note_whatsapp_skips(session, broadcast.id or 0)
 

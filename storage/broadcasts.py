@@ -526,10 +526,13 @@ def record(
 
 def recover_interrupted(session: Session, broadcast_id: int, now: datetime) -> int:
     """Rows left ``sending`` by a process that died: counted failed, never sent twice."""
+    broadcast = session.get(Broadcast, broadcast_id)
+    channels = broadcast.channels.split(",") if broadcast else []
     stale = list(
         session.exec(
             select(BroadcastDelivery.id).where(
                 BroadcastDelivery.broadcast_id == broadcast_id,
+                col(BroadcastDelivery.channel).in_(channels),
                 BroadcastDelivery.status == "sending",
                 col(BroadcastDelivery.claimed_until) < now,
             )
@@ -551,6 +554,24 @@ def remaining(session: Session, broadcast_id: int) -> int:
             )
         ).one()
     )
+
+
+def has_remaining(session: Session, broadcast_id: int, channels: Sequence[str]) -> bool:
+    """Any recipient still to send (one indexed look-up per channel and status, not a count)."""
+    for channel in channels:
+        for status in ("pending", "sending"):
+            found = session.exec(
+                select(BroadcastDelivery.id)
+                .where(
+                    BroadcastDelivery.broadcast_id == broadcast_id,
+                    BroadcastDelivery.channel == channel,
+                    BroadcastDelivery.status == status,
+                )
+                .limit(1)
+            ).first()
+            if found is not None:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -598,12 +619,15 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def give_up(session: Session, broadcast_id: int, max_attempts: int, now: datetime) -> None:
+def give_up(
+    session: Session, broadcast_id: int, channel: str, max_attempts: int, now: datetime
+) -> None:
     """Recipients that failed transiently ``max_attempts`` times are counted failed."""
     ids = list(
         session.exec(
             select(BroadcastDelivery.id).where(
                 BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.channel == channel,
                 BroadcastDelivery.status == "pending",
                 BroadcastDelivery.attempts >= max_attempts,
             )

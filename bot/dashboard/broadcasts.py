@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from sqlmodel import col, select
 
+from bot.broadcasts import broadcast_rates
 from bot.config import Settings
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
@@ -27,16 +28,6 @@ from storage.models import Broadcast
 
 WIB = ZoneInfo("Asia/Jakarta")
 CHANNELS = ("telegram", "whatsapp", "local")
-
-
-def broadcast_rates(settings: Settings) -> dict[str, float]:
-    """What each channel may spend on broadcasts: the platform rate times the broadcast share."""
-    share = settings.broadcast_rate_share
-    return {
-        "telegram": settings.telegram_bulk_rate * share,
-        "whatsapp": settings.twilio_whatsapp_mps * share,
-        "local": settings.telegram_bulk_rate * share,
-    }
 
 
 def _redirect(url: str) -> RedirectResponse:

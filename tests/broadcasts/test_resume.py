@@ -92,7 +92,8 @@ def test_killed_runner_resumes_without_repeats(netra, key_strings):
         received = collections.Counter(int(p["chat_id"]) for p in fake.sent_messages())
     assert done.status == "done"
     assert set(received.values()) == {1}  # nobody twice
-    # Only the batch in flight at the kill is uncertain: counted failed, never re-sent.
-    assert done.failed <= 5
+    # Only the batch in flight at the kill (one second at the broadcast rate, 30 × 0.8) is
+    # uncertain: counted failed, never re-sent.
+    assert done.failed <= 24
     assert done.sent + done.failed == 60
     assert len(received) >= done.sent and len(received) <= 60
