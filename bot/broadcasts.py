@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 
 WHATSAPP_WINDOW = timedelta(hours=23, minutes=50)  # 24 h less a margin for clock and queueing
 MAX_ATTEMPTS = 5
+MATERIALIZE_CHUNK = 20_000  # recipients written per round until all have their row
 RECOVER_EVERY = 60.0  # seconds between looks for a dead process's unfinished claims
 REPLY_PAUSE = 0.02  # seconds a broadcast batch waits while conversation replies are queued
-CATCH_UP = 0.02  # seconds a late send may be caught up by sending the next one sooner
+CATCH_UP = 0.1  # seconds of late sends that may be caught up (the same slack as the schedule)
 
 
 def broadcast_rates(settings: Settings) -> dict[str, float]:
@@ -141,9 +142,10 @@ class BroadcastRunner:
             return None
         now = self.clock()
         if not broadcast.materialized:
-            store.materialize(session, broadcast)
-            broadcast.status = "running"
-            broadcast.started_at = now
+            store.materialize(session, broadcast, MATERIALIZE_CHUNK)
+            if broadcast.status != "running":
+                broadcast.status = "running"
+                broadcast.started_at = now
             session.add(broadcast)
         # A dead process's claims are looked for now and then, not every round: the query
         # walks the broadcast's recipients.
@@ -164,7 +166,7 @@ class BroadcastRunner:
 
     def _finish_if_done(self, session: Session, broadcast_id: int) -> None:
         broadcast = session.get(Broadcast, broadcast_id)
-        if broadcast is None or broadcast.status != "running":
+        if broadcast is None or broadcast.status != "running" or not broadcast.materialized:
             return
         if not store.has_remaining(session, broadcast_id, broadcast.channels.split(",")):
             broadcast.status = "done"

@@ -261,10 +261,17 @@ def audience_counts(session: Session, broadcast: Broadcast) -> dict[tuple[str, s
     return {(channel, zone): int(n) for channel, zone, n in rows}
 
 
-def materialize(session: Session, broadcast: Broadcast) -> int:
-    """One delivery row per recipient, written by the database itself (memory stays flat)."""
+def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None) -> bool:
+    """Write delivery rows for the next ``chunk`` recipients (by reporter id), by the database
+    itself: memory stays flat, and each step is a short transaction, so conversation turns are
+    not held up behind a million-row insert. Returns True once every recipient has its row."""
     if broadcast.materialized:
-        return broadcast.total
+        return True
+    last = session.exec(
+        select(func.max(BroadcastDelivery.reporter_id)).where(
+            BroadcastDelivery.broadcast_id == broadcast.id
+        )
+    ).one()
     chosen = (
         select(
             Subscriber.reporter_id,
@@ -273,9 +280,11 @@ def materialize(session: Session, broadcast: Broadcast) -> int:
             Subscriber.lang,
         )
         .join(Reporter, col(Reporter.id) == Subscriber.reporter_id)
-        .where(_audience(broadcast))
+        .where(_audience(broadcast), col(Subscriber.reporter_id) > (last or 0))
         .order_by(col(Subscriber.reporter_id))
     )
+    if chunk is not None:
+        chosen = chosen.limit(chunk)
     columns = ["reporter_id", "channel", "timezone", "lang"]
     sub = chosen.subquery()
     statement = insert(BroadcastDelivery).from_select(
@@ -287,16 +296,12 @@ def materialize(session: Session, broadcast: Broadcast) -> int:
             *(getattr(sub.c, c) for c in columns),
         ),
     )
-    session.execute(statement)
-    total = session.exec(
-        select(func.count())
-        .select_from(BroadcastDelivery)
-        .where(BroadcastDelivery.broadcast_id == broadcast.id)
-    ).one()
-    broadcast.total = int(total)
-    broadcast.materialized = True
+    written = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    broadcast.total += int(written)
+    if chunk is None or written < chunk:
+        broadcast.materialized = True
     session.add(broadcast)
-    return broadcast.total
+    return broadcast.materialized
 
 
 # --- the plan: when to start so it finishes before the deadline -------------------------------
@@ -592,10 +597,13 @@ class Progress:
 
 
 def progress(session: Session, broadcast: Broadcast, now: datetime) -> Progress:
-    left = remaining(session, broadcast.id) if broadcast.materialized and broadcast.id else 0
-    if not broadcast.materialized:
-        left = sum(audience_counts(session, broadcast).values())
-    total = broadcast.total if broadcast.materialized else left
+    if broadcast.materialized and broadcast.id:
+        total = broadcast.total
+        left = remaining(session, broadcast.id)
+    else:  # recipients still being written: count the audience instead
+        total = sum(audience_counts(session, broadcast).values())
+        done = broadcast.sent + broadcast.failed + broadcast.unreachable + broadcast.skipped
+        left = max(0, total - done)
     rate = 0.0
     eta = None
     if broadcast.started_at is not None:
