@@ -296,7 +296,17 @@ def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None
             *(getattr(sub.c, c) for c in columns),
         ),
     )
-    written = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    session.execute(statement)
+    # Counted, not taken from rowcount (PostgreSQL drivers report -1 for INSERT … SELECT here):
+    # a range of at most ``chunk`` entries of the (broadcast, reporter) unique index.
+    written = session.exec(
+        select(func.count())
+        .select_from(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast.id,
+            BroadcastDelivery.reporter_id > (last or 0),
+        )
+    ).one()
     broadcast.total += int(written)
     if chunk is None or written < chunk:
         broadcast.materialized = True

@@ -141,3 +141,23 @@ def test_plan_refuses_what_cannot_finish_and_approval_is_refused(netra):
         with pytest.raises(store.BroadcastError, match="deadline"):
             store.approve(session, broadcast, officer_id=approver, now=MIDDAY, plan=plan)
         assert broadcast.status == "draft"
+
+
+def test_recipients_are_written_in_chunks_each_once(netra):
+    with netra.session() as session:
+        add_subscribers(session, [str(i) for i in range(5)])
+        author, _ = add_admins(session)
+        broadcast = store.create(
+            session,
+            officer_id=author,
+            title="x",
+            body_id="{operator}: Netral. {stop}",
+            body_en="{operator}: Neutral. {stop}",
+            deadline=MIDDAY + timedelta(days=1),
+            now=MIDDAY,
+            operator=OPERATOR,
+        )
+        steps = [store.materialize(session, broadcast, chunk=2) for _ in range(3)]
+        assert steps == [False, False, True]
+        assert broadcast.total == 5 and store.remaining(session, broadcast.id) == 5
+        assert store.materialize(session, broadcast, chunk=2) is True and broadcast.total == 5
