@@ -1,10 +1,11 @@
 """Sends approved broadcasts at the platforms' bulk rates, after conversation replies.
 
-One batch per channel per round: take tokens from the channel's database-held budget
-(``storage.ratebudget``: the rate holds across every ``netra serve`` process), claim that many
-recipients in open sending hours, mark them ``sending`` and commit, send them together, and write
-the results. A 429 puts the shared budget in debt for ``retry_after`` (every process waits) and
-returns the recipient to the queue; a blocked bot or unknown number marks the subscriber
+One batch per channel per round: reserve up to one second of evenly spaced send slots on the
+channel's schedule held in the database (``storage.ratebudget.reserve``: processes interleave on
+one schedule, so the rate holds across every ``netra serve``), claim that many recipients in
+open sending hours, mark them ``sending`` and commit, send each at its slot, and write the
+results. A 429 holds the shared schedule for ``retry_after`` (every process waits) and returns
+the recipient to the queue; a blocked bot or unknown number marks the subscriber
 unreachable. Whenever conversation replies wait in the outbox for a channel, its broadcast batch
 is skipped: a reporter mid-report never queues behind reminders.
 
