@@ -161,3 +161,23 @@ def test_recipients_are_written_in_chunks_each_once(netra):
         assert steps == [False, False, True]
         assert broadcast.total == 5 and store.remaining(session, broadcast.id) == 5
         assert store.materialize(session, broadcast, chunk=2) is True and broadcast.total == 5
+
+
+def test_send_slots_interleave_on_one_schedule_and_a_429_holds_it(netra):
+    from storage import ratebudget
+
+    with netra.session() as first, netra.session() as second:
+        a = ratebudget.reserve(first, name="telegram:broadcast", want=24, rate=24.0, now=MIDDAY)
+        first.commit()
+        # Another process asking at the same moment gets nothing: the next second is taken.
+        b = ratebudget.reserve(second, name="telegram:broadcast", want=24, rate=24.0, now=MIDDAY)
+        second.commit()
+        assert (a.granted, b.granted) == (24, 0)
+        later = MIDDAY + timedelta(seconds=0.5)
+        c = ratebudget.reserve(second, name="telegram:broadcast", want=24, rate=24.0, now=later)
+        second.commit()
+        assert c.granted == 12 and c.start == MIDDAY + timedelta(seconds=1)
+        ratebudget.hold(first, name="telegram:broadcast", seconds=5, now=later)
+        first.commit()
+        d = ratebudget.reserve(first, name="telegram:broadcast", want=24, rate=24.0, now=later)
+        assert d.granted == 0
