@@ -78,9 +78,7 @@ class Settings(BaseSettings):
     # chat after a burst of TELEGRAM_CHAT_BURST (Telegram asks ~1/s per chat, bursts allowed).
     telegram_chat_rate: float = Field(default=1.0, gt=0, alias="TELEGRAM_CHAT_RATE")
     telegram_chat_burst: int = Field(default=20, ge=1, alias="TELEGRAM_CHAT_BURST")
-    # Bulk sends (notifications, follow-ups, broadcasts) per second, shared by every process.
-    telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
-    twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
+    # Bulk rates (TELEGRAM_BULK_RATE, TWILIO_WHATSAPP_MPS) are defined with the broadcasts below.
 
     # --- daily digest for Bawaslu offices (Telegram and e-mail) ---
     # Hour (office's own time zone) of the morning edition, and of the evening edition sent on
@@ -95,6 +93,19 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
     mail_from: str = Field(default="netra@localhost", alias="NETRA_MAIL_FROM")
+
+    # --- reminder broadcasts (issue 13) ---
+    # Who the reminders say they come from (every template names its sender).
+    operator_name: str = Field(default="Bawaslu RI melalui Netra", alias="NETRA_OPERATOR_NAME")
+    # Platform rates for bulk sends, shared by every process through the database.
+    telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
+    twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
+    # The part of each rate broadcasts may use; the rest stays free for conversation replies,
+    # which also go first whenever any are waiting.
+    broadcast_rate_share: float = Field(default=0.8, gt=0, le=1, alias="NETRA_BROADCAST_RATE_SHARE")
+    # Sending hours in the subscriber's own time zone (local hour, start inclusive, end exclusive).
+    broadcast_hours_start: int = Field(default=7, ge=0, le=23, alias="NETRA_BROADCAST_HOURS_START")
+    broadcast_hours_end: int = Field(default=20, ge=1, le=24, alias="NETRA_BROADCAST_HOURS_END")
 
     @property
     def effective_database_url(self) -> str:

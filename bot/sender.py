@@ -41,9 +41,15 @@ COALESCE = 0.003  # seconds
 
 
 def bulk_rates(netra: Netra) -> dict[str, float]:
-    """Bulk messages per second per transport, shared by every process (settings)."""
+    """Bulk outbox messages per second per transport, shared by every process: the part of
+    the platform's rate that broadcasts (their own schedule, ``bot.broadcasts``) leave free,
+    so both together stay within the platform's limit."""
     settings = netra.settings
-    return {"telegram": settings.telegram_bulk_rate, "whatsapp": settings.twilio_whatsapp_mps}
+    free = 1.0 - settings.broadcast_rate_share
+    return {
+        "telegram": max(1.0, settings.telegram_bulk_rate * free),
+        "whatsapp": max(1.0, settings.twilio_whatsapp_mps * free),
+    }
 
 
 class OutboxSender:
