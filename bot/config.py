@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- listing and jobs at a million tickets ---
+    # Rows per statement (and per commit) when the escalation job works through a backlog.
+    escalation_batch: int = Field(default=500, ge=1, le=10_000, alias="NETRA_ESCALATION_BATCH")
+    # Sent outbox rows are deleted this many days after sending (their address is ciphertext
+    # that no longer serves anything); platform dedup records after NETRA_DEDUP_RETENTION_DAYS.
+    outbox_retention_days: int = Field(default=7, ge=1, alias="NETRA_OUTBOX_RETENTION_DAYS")
+    dedup_retention_days: int = Field(default=3, ge=1, alias="NETRA_DEDUP_RETENTION_DAYS")
+    purge_batch: int = Field(default=5000, ge=1, le=100_000, alias="NETRA_PURGE_BATCH")
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import BlindIndex, Encrypted, EncryptedBytes, EncryptedJSON
@@ -24,6 +24,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+# Statuses whose processing clock runs (``storage.workflow.OPEN_STATUSES``), as the partial
+# indexes' SQL predicate; a query repeating this IN list is served by those indexes.
+_OPEN = "status IN ('baru', 'dikaji', 'perlu_info')"
 
 
 class Office(SQLModel, table=True):
@@ -111,6 +115,73 @@ class Ticket(SQLModel, table=True):
     # Processing clock: 3 days from receipt, +2 once more information was requested.
     info_requested_at: datetime | None = None
     escalated_at: datetime | None = None
+    # --- issue 11: listing at a million tickets ---
+    # The Bawaslu Provinsi a kab/kota ticket was escalated to, written with ``escalated_at``:
+    # visibility becomes ``office_code = X OR escalated_to = X``, two index range scans,
+    # instead of a subquery over the office tree that no index can serve.
+    escalated_to: str | None = Field(default=None, max_length=8)
+    assignee_id: int | None = Field(default=None, foreign_key="officer.id")
+
+    __table_args__ = (
+        # Every inbox sort key, per office, with ``id`` as the keyset tie-breaker.
+        Index("ix_ticket_office_created", "office_code", "created_at", "id"),
+        Index("ix_ticket_office_updated", "office_code", "updated_at", "id"),
+        Index("ix_ticket_office_status_created", "office_code", "status", "created_at", "id"),
+        Index("ix_ticket_office_code_code", "office_code", "code"),
+        # Escalated tickets as their province sees them: few rows, so partial indexes.
+        Index(
+            "ix_ticket_escalated_created",
+            "escalated_to",
+            "created_at",
+            "id",
+            postgresql_where=text("escalated_to IS NOT NULL"),
+            sqlite_where=text("escalated_to IS NOT NULL"),
+        ),
+        Index(
+            "ix_ticket_escalated_updated",
+            "escalated_to",
+            "updated_at",
+            "id",
+            postgresql_where=text("escalated_to IS NOT NULL"),
+            sqlite_where=text("escalated_to IS NOT NULL"),
+        ),
+        # Open tickets (the processing clock runs): the overdue filter and overdue-first order.
+        Index(
+            "ix_ticket_office_open",
+            "office_code",
+            "created_at",
+            "id",
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
+        ),
+        # The deadline sort's second lane (due = receipt + processing + extension days).
+        Index(
+            "ix_ticket_office_info_requested",
+            "office_code",
+            "created_at",
+            "id",
+            postgresql_where=text("info_requested_at IS NOT NULL"),
+            sqlite_where=text("info_requested_at IS NOT NULL"),
+        ),
+        # The escalation job's queue: open, not yet escalated, oldest first.
+        Index(
+            "ix_ticket_escalation_queue",
+            "created_at",
+            "id",
+            postgresql_where=text(f"{_OPEN} AND escalated_at IS NULL"),
+            sqlite_where=text(f"{_OPEN} AND escalated_at IS NULL"),
+        ),
+        Index(
+            "ix_ticket_assignee",
+            "assignee_id",
+            "created_at",
+            "id",
+            postgresql_where=text("assignee_id IS NOT NULL"),
+            sqlite_where=text("assignee_id IS NOT NULL"),
+        ),
+        # Code search by prefix (LIKE 'ACD-%') on PostgreSQL whatever the database collation.
+        Index("ix_ticket_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
+    )
 
 
 class Evidence(SQLModel, table=True):
