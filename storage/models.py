@@ -95,7 +95,8 @@ class Ticket(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="SET NULL"), index=True),
     )
-    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    # Indexed with the sort keys below (``__table_args__``), not alone.
+    office_code: str = Field(foreign_key="office.code", max_length=8)
     region_code: str = Field(index=True, max_length=8)
     category: str = Field(index=True, max_length=32)
     institution_level: str = Field(max_length=12)
@@ -104,7 +105,7 @@ class Ticket(SQLModel, table=True):
     late: bool = False
     status: str = Field(default="baru", index=True, max_length=24)
     lang: str = Field(default="id", max_length=5)
-    created_at: datetime = Field(index=True)
+    created_at: datetime
     updated_at: datetime
     accused_position: str = Field(sa_type=Encrypted("ticket.accused_position", "content"))
     accused_name: str | None = Field(
