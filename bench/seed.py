@@ -30,30 +30,35 @@ def _code_sql() -> str:
     return " || ".join([*digits[:3], "'-'", *digits[3:]])
 
 
+# Past the default processing window (3 days; 5 once information was asked): the rows the
+# escalation job would already have marked.
+_OVERDUE = (
+    "((status IN ('baru', 'dikaji') AND created < :now - interval '3 days')"
+    " OR (status = 'perlu_info' AND created < :now - interval '5 days'))"
+)
+
 _INSERT = f"""
 WITH rows AS (
     SELECT i,
         CASE WHEN i % {BIG_SHARE} = 0 THEN :big
-             ELSE (CAST(:offices AS text[]))[1 + (i * 31) % :office_count] END AS office,
-        :now - make_interval(secs => (:span_days * 86400.0 * (i - :first) / :count)
-                                     + (i * 7919) % 3600) AS created,
+             ELSE (CAST(:offices AS text[]))[1 + ((i::bigint * 31) % :office_count)::int] END AS office,
+        :newest - make_interval(secs => (:span_days * 86400.0 * (i - :first) / :count)
+                                     + (i::bigint * 7919) % 3600) AS created,
         i % 10 AS kind
     FROM generate_series(:first, :first + :count - 1) AS i
 )
 INSERT INTO ticket (code, receipt_hash, office_code, region_code, category, institution_level,
     incident_date, learned_date, late, status, lang, created_at, updated_at, accused_position,
     description, info_requested_at, escalated_at, escalated_to)
-SELECT {_code_sql()}, 'bench', office, office,
+SELECT {_code_sql()}, :marker, office, office,
     (CAST(:categories AS text[]))[1 + i % {len(CATEGORIES)}], 'kabkota',
     (created - interval '2 days')::date, (created - interval '1 day')::date, false,
     status, 'id', created, LEAST(created + make_interval(days => (i % 7)::int), :now),
     :position, :description,
     CASE WHEN status = 'perlu_info' OR (kind = 9 AND status NOT IN ('baru', 'dikaji'))
          THEN created + interval '1 day' END,
-    CASE WHEN :escalate AND status IN ('baru', 'dikaji', 'perlu_info')
-              AND created < :now - interval '5 days' THEN created + interval '5 days' END,
-    CASE WHEN :escalate AND status IN ('baru', 'dikaji', 'perlu_info')
-              AND created < :now - interval '5 days' THEN left(office, 2) END
+    CASE WHEN :escalate AND {_OVERDUE} THEN created + interval '3 days' END,
+    CASE WHEN :escalate AND {_OVERDUE} THEN left(office, 2) END
 FROM (
     SELECT *, CASE
         WHEN CAST(:status AS varchar) IS NOT NULL THEN CAST(:status AS varchar)
@@ -70,6 +75,7 @@ def seed_tickets(
     *,
     count: int,
     now: datetime,
+    newest: datetime | None = None,
     first: int = 1,
     span_days: float = 365.0,
     office: str | None = None,
@@ -77,10 +83,12 @@ def seed_tickets(
     escalate: bool = True,
     position: str = "bench",
     description: str = "bench",
+    marker: str = "bench",
 ) -> None:
     """Insert ``count`` tickets numbered from ``first`` (numbers must not repeat: codes
     derive from them). ``office``/``status`` pin every row to one office or status, e.g. a
-    backlog of open tickets in one office; ``escalate`` marks old open ones as escalated.
+    backlog of open tickets in one office; ``escalate`` marks overdue ones as escalated.
+    Rows go back ``span_days`` from ``newest`` (default ``now``, the clock for "overdue").
     """
     sql = _INSERT
     if office is not None:
@@ -98,6 +106,7 @@ def seed_tickets(
             "alphabet": READABLE_ALPHABET,
             "big": office or BIG_OFFICE,
             "now": now,
+            "newest": newest or now,
             "span_days": span_days,
             "first": first,
             "count": count,
@@ -106,5 +115,6 @@ def seed_tickets(
             "description": description,
             "escalate": escalate,
             "status": status,
+            "marker": marker,  # in receipt_hash: lets a benchmark find its own rows again
         },
     )

@@ -17,6 +17,7 @@ from storage.purge import Retention, purge_spent
 
 log = logging.getLogger(__name__)
 
+
 def expire_idle_conversations(netra: Netra) -> int:
     count = run_in_transaction(netra.db, lambda s: netra.engine.expire_idle(s, utcnow()))
     if count:

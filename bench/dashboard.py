@@ -1,0 +1,282 @@
+"""The dashboard, API, CSV export and escalation at 1,000 and 1,000,000 tickets (PostgreSQL).
+
+    python -m bench.dashboard                     # 1k and 1M, same run, with ratios
+    python -m bench.dashboard --sizes 1000,100000 --repeat 9
+
+Each size gets its own database (``netra_bench_dash_<size>``, kept between runs and reused
+when it still holds the same seeded tickets; ``--fresh`` rebuilds it), seeded with bulk SQL
+(``bench.seed``) and ANALYZEd. The real app is served on loopback and asked by an officer of
+the big office (a twentieth of all tickets) and of its province (which also sees what was
+escalated to it). Printed per figure: the median time of ``--repeat`` requests, at each size,
+and the ratio of the largest size to the smallest. Times are measured by the client over
+loopback: an upper bound on server time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.seed import BIG_OFFICE, seed_tickets
+
+PG_ADMIN = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PROVINCE = BIG_OFFICE.split(".")[0]
+BACKLOG = 3000  # open, overdue, not yet escalated: what the escalation job is timed on
+CHUNK = 100_000  # rows per seeding transaction
+DEEP_PAGE = 100
+
+
+@dataclass
+class Figures:
+    size: int
+    values: dict[str, float]
+    notes: dict[str, str]
+
+
+def _database(size: int, fresh: bool) -> str:
+    """The benchmark database for ``size`` tickets, seeded once and reused afterwards."""
+    admin = create_engine(
+        make_url(PG_ADMIN).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    name = f"netra_bench_dash_{size}"
+    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is not None and not fresh and _seeded(url) == size:
+            admin.dispose()
+            return url
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url
+
+
+def _seeded(url: str) -> int:
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if version is None:
+                return -1
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM ticket WHERE receipt_hash = 'bench'")
+                ).scalar_one()
+            )
+    except Exception:  # no schema yet: seed it
+        return -1
+    finally:
+        engine.dispose()
+
+
+def _prepare(netra: object, size: int) -> None:
+    """Migrate, seed ``size`` tickets in chunks (unless present), drop old backlogs, ANALYZE."""
+    from bot.runtime import Netra
+    from storage.models import Ticket
+
+    assert isinstance(netra, Netra)
+    netra.prepare_database()
+    columns = Ticket.__table__.c  # type: ignore[attr-defined]
+    dialect = netra.db.dialect
+    position = columns.accused_position.type.process_bind_param("Camat", dialect)
+    description = columns.description.type.process_bind_param("Kampanye di kantor " * 20, dialect)
+    now = datetime.now(UTC)
+    with netra.db.begin() as conn:
+        present = conn.execute(
+            text("SELECT count(*) FROM ticket WHERE receipt_hash = 'bench'")
+        ).scalar_one()
+        # Earlier runs' backlogs and what escalating them wrote.
+        conn.execute(text("DELETE FROM ticket WHERE receipt_hash = 'backlog'"))
+        # And the accounts of earlier runs (usernames repeat from run to run).
+        for table in ("auditlog", "apitoken", "officer"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    if present != size:
+        with netra.db.begin() as conn:
+            conn.execute(text("TRUNCATE ticket RESTART IDENTITY CASCADE"))
+        started = time.perf_counter()
+        for first in range(1, size + 1, CHUNK):
+            count = min(CHUNK, size - first + 1)
+            with netra.db.begin() as conn:
+                seed_tickets(
+                    conn,
+                    count=count,
+                    first=first,
+                    now=now,
+                    newest=now - timedelta(days=365 * (first - 1) / size),
+                    position=position,
+                    description=description,
+                    span_days=365 * count / size,
+                )
+            print(
+                f"  seeded {first + count - 1:>9,} / {size:,} tickets"
+                f" ({time.perf_counter() - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    with netra.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE ticket"))
+
+
+def _median_ms(call: Callable[[], object], repeat: int) -> float:
+    call()  # warm: templates, plans, caches
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def _get(client: httpx.Client, url: str, **params: str) -> httpx.Response:
+    answer = client.get(url, params=params)
+    answer.raise_for_status()
+    return answer
+
+
+def _cursor_at(client: httpx.Client, depth: int) -> tuple[str | None, int]:
+    """The API cursor after ``depth`` pages of 100 (or the last page), and the depth reached."""
+    cursor: str | None = None
+    reached = 0
+    for _ in range(depth - 1):
+        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        following = _get(client, "/api/v1/tickets", **params).headers.get("X-Next-Cursor")
+        if following is None:
+            break
+        cursor, reached = following, reached + 1
+    return cursor, reached + 1
+
+
+def measure(size: int, *, repeat: int, fresh: bool) -> Figures:
+    from bot.config import Settings
+    from bot.jobs import escalate_overdue_tickets
+    from bot.runtime import build
+    from storage.crypto import generate_key
+    from storage.models import Officer
+    from storage.officers import create_token
+    from tests.fakes.dashboard import http_login, make_officer, serve
+
+    url = _database(size, fresh)
+    with TemporaryDirectory() as data:
+        settings = Settings(
+            NETRA_DATA_DIR=Path(data),
+            DATABASE_URL=url,
+            NETRA_IDENTITY_KEYS=generate_key(),
+            NETRA_CONTENT_KEYS=generate_key(),
+            NETRA_BLIND_INDEX_KEY=generate_key(),
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        netra = build(settings)
+        _prepare(netra, size)
+        values: dict[str, float] = {}
+        notes: dict[str, str] = {}
+        officer = make_officer(netra, BIG_OFFICE)
+        province = make_officer(netra, PROVINCE)
+        with netra.session() as session:
+            account = session.get(Officer, officer.id)
+            assert account is not None
+            token = create_token(session, account, "bench", now=datetime.now(UTC))
+            session.commit()
+        with serve(netra) as served:
+            web = http_login(served.base_url, officer)
+            ntb = http_login(served.base_url, province)
+            api = httpx.Client(
+                base_url=served.base_url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=600,
+            )
+            inbox = "/dashboard/"
+            values["inbox page"] = _median_ms(lambda: _get(web, inbox), repeat)
+            values["inbox, status+category"] = _median_ms(
+                lambda: _get(web, inbox, status="dikaji", category="medsos"), repeat
+            )
+            values["inbox, overdue only"] = _median_ms(
+                lambda: _get(web, inbox, overdue="1"), repeat
+            )
+            values["inbox, by deadline"] = _median_ms(
+                lambda: _get(web, inbox, sort="deadline"), repeat
+            )
+            values["inbox, code search"] = _median_ms(lambda: _get(web, inbox, q="AC"), repeat)
+            values["province inbox (escalated)"] = _median_ms(lambda: _get(ntb, inbox), repeat)
+            cursor, depth = _cursor_at(api, DEEP_PAGE)
+            notes["deep page"] = f"page {depth}"
+            deep = {"cursor": cursor} if cursor else {}
+            values["inbox, deep page (cursor)"] = _median_ms(
+                lambda: _get(web, inbox, **({"after": cursor} if cursor else {})), repeat
+            )
+            values["API page"] = _median_ms(
+                lambda: _get(api, "/api/v1/tickets", limit="100"), repeat
+            )
+            values["API, deep page (cursor)"] = _median_ms(
+                lambda: _get(api, "/api/v1/tickets", limit="100", **deep), repeat
+            )
+            started = time.perf_counter()
+            csv_text = _get(web, "/dashboard/export.csv").text
+            values["CSV export, big office"] = (time.perf_counter() - started) * 1000
+            notes["CSV export, big office"] = f"{csv_text.count(chr(10)) - 1:,} rows"
+            api.close()
+        with netra.db.begin() as conn:
+            seed_tickets(
+                conn,
+                count=BACKLOG,
+                first=10_000_000,
+                now=datetime.now(UTC),
+                span_days=2,
+                office=BIG_OFFICE,
+                status="baru",
+                escalate=False,
+                marker="backlog",
+            )
+            conn.execute(
+                text(
+                    "UPDATE ticket SET created_at = created_at - interval '4 days'"
+                    " WHERE receipt_hash = 'backlog'"
+                )
+            )
+            conn.execute(text("ANALYZE ticket"))
+        started = time.perf_counter()
+        escalated = escalate_overdue_tickets(netra)
+        values["escalation of a backlog"] = (time.perf_counter() - started) * 1000
+        notes["escalation of a backlog"] = f"{len(escalated):,} tickets"
+        netra.db.dispose()
+    return Figures(size, values, notes)
+
+
+def report(results: list[Figures]) -> None:
+    sizes = [f"{r.size:,} tickets" for r in results]
+    print(f"{'figure':<30}" + "".join(f"{s:>18}" for s in sizes) + f"{'ratio':>9}  notes")
+    for name in results[0].values:
+        cells = [r.values[name] for r in results]
+        ratio = cells[-1] / cells[0] if cells[0] else float("nan")
+        notes = " / ".join(r.notes[name] for r in results if name in r.notes)
+        print(f"{name:<30}" + "".join(f"{v:>15.1f} ms" for v in cells) + f"{ratio:>8.2f}×  {notes}")
+    deep = " / ".join(r.notes.get("deep page", "") for r in results)
+    print(f"(deep pages reached: {deep}; median of the repeats, client-side over loopback)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--fresh", action="store_true", help="re-seed even if seeded")
+    args = parser.parse_args(argv)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"{size:,} tickets …", file=sys.stderr, flush=True)
+        results.append(measure(size, repeat=args.repeat, fresh=args.fresh))
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
