@@ -19,11 +19,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, literal_column, not_, or_, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, false, literal_column, not_, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -197,10 +197,10 @@ class Listing:
         plain, extended = self._cutoffs
         created = col(Ticket.created_at)
         if lane.info_requested is None:
-            late = or_(
-                and_(col(Ticket.info_requested_at).is_(None), created < plain),
-                and_(col(Ticket.info_requested_at).is_not(None), created < extended),
-            )
+            # One comparison, not an OR of two ranges: the planner then walks the sort
+            # index and filters, instead of collecting and sorting every overdue ticket.
+            due_before = case((col(Ticket.info_requested_at).is_(None), plain), else_=extended)
+            late = created < due_before
         else:
             late = created < (extended if lane.info_requested else plain)
         return and_(is_open(), late)
@@ -371,11 +371,16 @@ def _code_clause(text: str) -> ColumnElement[bool]:
 
 
 def _listed(row: Any) -> Listed:
-    values = dict(zip((f.name for f in fields(Listed)), row, strict=True))
-    for name in ("created_at", "updated_at", "info_requested_at", "escalated_at"):
-        if values[name] is not None:
-            values[name] = _aware(values[name])
-    return Listed(**values)
+    listed = Listed(*row)
+    if listed.created_at.tzinfo is not None:
+        return listed  # PostgreSQL: already aware
+    return replace(
+        listed,
+        created_at=_aware(listed.created_at),
+        updated_at=_aware(listed.updated_at),
+        info_requested_at=listed.info_requested_at and _aware(listed.info_requested_at),
+        escalated_at=listed.escalated_at and _aware(listed.escalated_at),
+    )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -95,15 +95,16 @@ class Ticket(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="SET NULL"), index=True),
     )
-    # Indexed with the sort keys below (``__table_args__``), not alone.
+    # Office, status and category are indexed with the sort keys (``__table_args__``), not
+    # alone: alone they tempt the planner into collecting and sorting whole offices.
     office_code: str = Field(foreign_key="office.code", max_length=8)
     region_code: str = Field(index=True, max_length=8)
-    category: str = Field(index=True, max_length=32)
+    category: str = Field(max_length=32)
     institution_level: str = Field(max_length=12)
     incident_date: date
     learned_date: date
     late: bool = False
-    status: str = Field(default="baru", index=True, max_length=24)
+    status: str = Field(default="baru", max_length=24)
     lang: str = Field(default="id", max_length=5)
     created_at: datetime
     updated_at: datetime
