@@ -41,7 +41,8 @@ _INSERT = f"""
 WITH rows AS (
     SELECT i,
         CASE WHEN i % {BIG_SHARE} = 0 THEN :big
-             ELSE (CAST(:offices AS text[]))[1 + ((i::bigint * 31) % :office_count)::int] END AS office,
+             ELSE (CAST(:offices AS text[]))[1 + ((i::bigint * 31) % :office_count)::int]
+        END AS office,
         :newest - make_interval(secs => (:span_days * 86400.0 * (i - :first) / :count)
                                      + (i::bigint * 7919) % 3600) AS created,
         i % 10 AS kind
