@@ -285,7 +285,8 @@ class Listing:
                 query = self.statement(
                     segment, visibility, lane, bound=bound, backwards=backwards, limit=need
                 )
-                for row in session.execute(query):
+                # Core execution: plain rows, without the ORM's per-row bookkeeping.
+                for row in session.connection().execute(query):
                     listed = _listed(row)
                     key = _aware(getattr(listed, lane.column.key)) + lane.shift
                     found.append((Position(segment, key, listed.id), listed))

@@ -466,14 +466,15 @@ def _csv_lines(netra: Netra, rows: Iterable[Listed], now: datetime) -> Iterator[
     for n, t in enumerate(rows, 1):
         due = processing_due(t.created_at, t.info_requested_at, windows)
         region = netra.regions.get(t.region_code)
+        # Every column is a value Netra itself wrote (codes, dates, names from the region
+        # list); only the name goes through the formula guard, in case the list changes.
         writer.writerow(
-            _cell(x)
-            for x in (
+            (
                 t.code,
                 t.status,
                 t.category,
                 t.region_code,
-                region.name if region else t.region_code,
+                _cell(region.name if region else t.region_code),
                 t.office_code,
                 t.institution_level,
                 t.incident_date,
