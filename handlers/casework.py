@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import case, insert, update
 from sqlmodel import Session, col, select
 
 from handlers.messages import t
@@ -175,18 +175,23 @@ def escalate_overdue(
     condition is re-checked by the UPDATE, so two processes never escalate one ticket twice.
     """
     plain, extended = escalation_cutoff(now, windows)
+    # The kab/kota offices as a list of values, not a join: the planner then walks the
+    # escalation-queue index from the oldest ticket and stops at ``limit``, instead of
+    # probing the tickets office by office.
+    kabkota = session.exec(
+        select(Office.code).where(
+            col(Office.level).in_(ESCALATING_LEVELS), col(Office.parent_code).is_not(None)
+        )
+    ).all()
+    due_before = case((col(Ticket.info_requested_at).is_(None), plain), else_=extended)
     queue = (
         select(Ticket.id)
-        .join(Office, col(Office.code) == col(Ticket.office_code))
         .where(
             is_open(),
             col(Ticket.escalated_at).is_(None),
-            col(Office.level).in_(ESCALATING_LEVELS),
-            col(Office.parent_code).is_not(None),
-            or_(
-                and_(col(Ticket.info_requested_at).is_(None), col(Ticket.created_at) < plain),
-                and_(col(Ticket.info_requested_at).is_not(None), col(Ticket.created_at) < extended),
-            ),
+            col(Ticket.created_at) < plain,  # the later cutoff: a range on the queue index
+            col(Ticket.created_at) < due_before,
+            col(Ticket.office_code).in_(kabkota),
         )
         .order_by(col(Ticket.created_at), col(Ticket.id))
         .limit(limit)
