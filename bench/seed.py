@@ -17,7 +17,7 @@ from handlers.categories import CATEGORIES
 from storage.crypto import READABLE_ALPHABET
 
 BIG_OFFICE = "52.06"  # Bawaslu Kabupaten Bima
-BIG_SHARE = 20  # one ticket in BIG_SHARE goes to the big office
+BIG_SHARE = 20  # by default one ticket in BIG_SHARE goes to the big office
 _CODE_SPACE = len(READABLE_ALPHABET) ** 6
 _CODE_STEP = 7919  # prime to the code space: i → code is one-to-one
 
@@ -40,7 +40,7 @@ _OVERDUE = (
 _INSERT = f"""
 WITH rows AS (
     SELECT i,
-        CASE WHEN i % {BIG_SHARE} = 0 THEN :big
+        CASE WHEN i % :big_every = 0 THEN :big
              ELSE (CAST(:offices AS text[]))[1 + ((i::bigint * 31) % :office_count)::int]
         END AS office,
         :newest - make_interval(secs => (:span_days * 86400.0 * (i - :first) / :count)
@@ -85,6 +85,7 @@ def seed_tickets(
     position: str = "bench",
     description: str = "bench",
     marker: str = "bench",
+    big_every: int = BIG_SHARE,
 ) -> None:
     """Insert ``count`` tickets numbered from ``first`` (numbers must not repeat: codes
     derive from them). ``office``/``status`` pin every row to one office or status, e.g. a
@@ -93,7 +94,7 @@ def seed_tickets(
     """
     sql = _INSERT
     if office is not None:
-        sql = sql.replace(f"CASE WHEN i % {BIG_SHARE} = 0 THEN :big", "CASE WHEN true THEN :big")
+        sql = sql.replace("CASE WHEN i % :big_every = 0 THEN :big", "CASE WHEN true THEN :big")
     offices = list(
         conn.execute(
             text("SELECT code FROM office WHERE level IN ('kabupaten', 'kota') ORDER BY code")
@@ -106,6 +107,7 @@ def seed_tickets(
             "office_count": len(offices),
             "alphabet": READABLE_ALPHABET,
             "big": office or BIG_OFFICE,
+            "big_every": big_every,
             "now": now,
             "newest": newest or now,
             "span_days": span_days,
