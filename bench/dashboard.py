@@ -7,9 +7,10 @@ Each size gets its own database (``netra_bench_dash_<size>``, kept between runs 
 when it still holds the same seeded tickets; ``--fresh`` rebuilds it), seeded with bulk SQL
 (``bench.seed``) and ANALYZEd. The real app is served on loopback and asked by an officer of
 the big office (a twentieth of all tickets, at least 150) and of its province (which also
-sees what was escalated to it). Printed per figure: the median time of ``--repeat``
-requests at each size, and the ratio of the largest size to the smallest. Times are
-measured by the client over loopback: an upper bound on server time.
+sees what was escalated to it). Both sizes are served at once and take turns request by
+request. Printed per figure: the median of ``--repeat`` requests at each size, and the ratio
+of the largest size to the smallest. Times are measured by the client over loopback: an
+upper bound on server time.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -136,16 +139,6 @@ def _big_every(size: int) -> int:
     return max(1, min(BIG_SHARE, size // 150))
 
 
-def _median_ms(call: Callable[[], object], repeat: int) -> float:
-    call()  # warm: templates, plans, caches
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def _get(client: httpx.Client, url: str, **params: str) -> httpx.Response:
     answer = client.get(url, params=params)
     answer.raise_for_status()
@@ -165,9 +158,21 @@ def _cursor_at(client: httpx.Client, depth: int) -> tuple[str | None, int]:
     return cursor, reached + 1
 
 
-def measure(size: int, *, repeat: int, fresh: bool) -> Figures:
+@dataclass
+class Site:
+    """One size's database, its app served on loopback, and logged-in clients."""
+
+    size: int
+    netra: Any
+    web: httpx.Client  # an officer of the big office
+    province: httpx.Client  # an officer of its Bawaslu Provinsi
+    api: httpx.Client  # the big office officer's API token
+    deep: str | None = None  # the API cursor after DEEP_PAGE - 1 pages
+    depth: int = 1
+
+
+def _open_site(size: int, fresh: bool, stack: ExitStack) -> Site:
     from bot.config import Settings
-    from bot.jobs import escalate_overdue_tickets
     from bot.runtime import build
     from storage.crypto import generate_key
     from storage.models import Officer
@@ -175,93 +180,133 @@ def measure(size: int, *, repeat: int, fresh: bool) -> Figures:
     from tests.fakes.dashboard import http_login, make_officer, serve
 
     url = _database(size, fresh)
-    with TemporaryDirectory() as data:
-        settings = Settings(
-            NETRA_DATA_DIR=Path(data),
-            DATABASE_URL=url,
-            NETRA_IDENTITY_KEYS=generate_key(),
-            NETRA_CONTENT_KEYS=generate_key(),
-            NETRA_BLIND_INDEX_KEY=generate_key(),
-            _env_file=None,  # type: ignore[call-arg]
+    data = stack.enter_context(TemporaryDirectory())
+    settings = Settings(
+        NETRA_DATA_DIR=Path(data),
+        DATABASE_URL=url,
+        NETRA_IDENTITY_KEYS=generate_key(),
+        NETRA_CONTENT_KEYS=generate_key(),
+        NETRA_BLIND_INDEX_KEY=generate_key(),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    netra = build(settings)
+    stack.callback(netra.db.dispose)
+    _prepare(netra, size)
+    officer = make_officer(netra, BIG_OFFICE)
+    province = make_officer(netra, PROVINCE)
+    with netra.session() as session:
+        account = session.get(Officer, officer.id)
+        assert account is not None
+        token = create_token(session, account, "bench", now=datetime.now(UTC))
+        session.commit()
+    served = stack.enter_context(serve(netra))
+    api = stack.enter_context(
+        httpx.Client(
+            base_url=served.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
         )
-        netra = build(settings)
-        _prepare(netra, size)
-        values: dict[str, float] = {}
-        notes: dict[str, str] = {}
-        officer = make_officer(netra, BIG_OFFICE)
-        province = make_officer(netra, PROVINCE)
-        with netra.session() as session:
-            account = session.get(Officer, officer.id)
-            assert account is not None
-            token = create_token(session, account, "bench", now=datetime.now(UTC))
-            session.commit()
-        with serve(netra) as served:
-            web = http_login(served.base_url, officer)
-            ntb = http_login(served.base_url, province)
-            api = httpx.Client(
-                base_url=served.base_url,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=600,
-            )
-            inbox = "/dashboard/"
-            values["inbox page"] = _median_ms(lambda: _get(web, inbox), repeat)
-            values["inbox, status+category"] = _median_ms(
-                lambda: _get(web, inbox, status="dikaji", category="medsos"), repeat
-            )
-            values["inbox, overdue only"] = _median_ms(
-                lambda: _get(web, inbox, overdue="1"), repeat
-            )
-            values["inbox, by deadline"] = _median_ms(
-                lambda: _get(web, inbox, sort="deadline"), repeat
-            )
-            values["inbox, code search"] = _median_ms(lambda: _get(web, inbox, q="AC"), repeat)
-            values["province inbox (escalated)"] = _median_ms(lambda: _get(ntb, inbox), repeat)
-            cursor, depth = _cursor_at(api, DEEP_PAGE)
-            notes["deep page"] = f"page {depth}"
-            deep = {"cursor": cursor} if cursor else {}
-            values["inbox, deep page (cursor)"] = _median_ms(
-                lambda: _get(web, inbox, **({"after": cursor} if cursor else {})), repeat
-            )
-            values["API page"] = _median_ms(
-                lambda: _get(api, "/api/v1/tickets", limit="100"), repeat
-            )
-            values["API, deep page (cursor)"] = _median_ms(
-                lambda: _get(api, "/api/v1/tickets", limit="100", **deep), repeat
-            )
-            started = time.perf_counter()
-            csv_text = _get(web, "/dashboard/export.csv").text
-            values["CSV export, big office"] = (time.perf_counter() - started) * 1000
-            exported = csv_text.count("\n") - 1
-            notes["CSV export, big office"] = f"{exported:,} rows"
-            values["CSV export, per 1,000 rows"] = (
-                values["CSV export, big office"] * 1000 / max(exported, 1)
-            )
-            api.close()
-        with netra.db.begin() as conn:
-            seed_tickets(
-                conn,
-                count=BACKLOG,
-                first=10_000_000,
-                now=datetime.now(UTC),
-                span_days=2,
-                office=BIG_OFFICE,
-                status="baru",
-                escalate=False,
-                marker="backlog",
-            )
-            conn.execute(
-                text(
-                    "UPDATE ticket SET created_at = created_at - interval '4 days'"
-                    " WHERE receipt_hash = 'backlog'"
-                )
-            )
-            conn.execute(text("ANALYZE ticket"))
-        started = time.perf_counter()
-        escalated = escalate_overdue_tickets(netra)
-        values["escalation of a backlog"] = (time.perf_counter() - started) * 1000
-        notes["escalation of a backlog"] = f"{len(escalated):,} tickets"
-        netra.db.dispose()
-    return Figures(size, values, notes)
+    )
+    site = Site(
+        size,
+        netra,
+        stack.enter_context(http_login(served.base_url, officer)),
+        stack.enter_context(http_login(served.base_url, province)),
+        api,
+    )
+    site.deep, site.depth = _cursor_at(api, DEEP_PAGE)
+    return site
+
+
+# What each page figure asks: (client, path, query), given a site.
+PAGES: dict[str, Callable[[Site], tuple[httpx.Client, str, dict[str, str]]]] = {
+    "inbox page": lambda s: (s.web, "/dashboard/", {}),
+    "inbox, status+category": lambda s: (
+        s.web,
+        "/dashboard/",
+        {"status": "dikaji", "category": "medsos"},
+    ),
+    "inbox, overdue only": lambda s: (s.web, "/dashboard/", {"overdue": "1"}),
+    "inbox, by deadline": lambda s: (s.web, "/dashboard/", {"sort": "deadline"}),
+    "inbox, code search": lambda s: (s.web, "/dashboard/", {"q": "AC"}),
+    "province inbox (escalated)": lambda s: (s.province, "/dashboard/", {}),
+    "inbox, deep page (cursor)": lambda s: (
+        s.web,
+        "/dashboard/",
+        {"after": s.deep} if s.deep else {},
+    ),
+    "API page": lambda s: (s.api, "/api/v1/tickets", {"limit": "100"}),
+    "API, deep page (cursor)": lambda s: (
+        s.api,
+        "/api/v1/tickets",
+        {"limit": "100", **({"cursor": s.deep} if s.deep else {})},
+    ),
+}
+
+
+def _time_pages(sites: list[Site], repeat: int) -> dict[int, dict[str, float]]:
+    """Median per page and site; the sites take turns request by request, so a burst of load
+    from elsewhere on the machine falls on both sizes alike and leaves the ratio alone."""
+    samples: dict[tuple[int, str], list[float]] = {}
+    for name, ask in PAGES.items():
+        for round_ in range(repeat + 1):
+            for site in sites:
+                client, path, params = ask(site)
+                started = time.perf_counter()
+                _get(client, path, **params)
+                if round_:  # the first round warms templates, plans and caches
+                    elapsed = (time.perf_counter() - started) * 1000
+                    samples.setdefault((site.size, name), []).append(elapsed)
+    medians: dict[int, dict[str, float]] = {site.size: {} for site in sites}
+    for (size, name), times in samples.items():
+        medians[size][name] = statistics.median(times)
+    return medians
+
+
+def _export(site: Site, values: dict[str, float], notes: dict[str, str]) -> None:
+    started = time.perf_counter()
+    csv_text = _get(site.web, "/dashboard/export.csv").text
+    values["CSV export, big office"] = (time.perf_counter() - started) * 1000
+    exported = csv_text.count("\n") - 1
+    notes["CSV export, big office"] = f"{exported:,} rows"
+    values["CSV export, per 1,000 rows"] = values["CSV export, big office"] * 1000 / exported
+
+
+def _escalate_backlog(site: Site, values: dict[str, float], notes: dict[str, str]) -> None:
+    from bot.jobs import escalate_overdue_tickets
+
+    with site.netra.db.begin() as conn:
+        seed_tickets(
+            conn,
+            count=BACKLOG,
+            first=10_000_000,
+            now=datetime.now(UTC) - timedelta(days=4),
+            span_days=2,
+            office=BIG_OFFICE,
+            status="baru",
+            escalate=False,
+            marker="backlog",
+        )
+        conn.execute(text("ANALYZE ticket"))
+    started = time.perf_counter()
+    escalated = escalate_overdue_tickets(site.netra)
+    values["escalation of a backlog"] = (time.perf_counter() - started) * 1000
+    notes["escalation of a backlog"] = f"{len(escalated):,} tickets"
+
+
+def measure(sizes: list[int], *, repeat: int, fresh: bool) -> list[Figures]:
+    with ExitStack() as stack:
+        sites = []
+        for size in sizes:
+            print(f"{size:,} tickets …", file=sys.stderr, flush=True)
+            sites.append(_open_site(size, fresh, stack))
+        pages = _time_pages(sites, repeat)
+        results = []
+        for site in sites:
+            notes = {"deep page": f"page {site.depth}"}
+            values = pages[site.size]
+            _export(site, values, notes)
+            _escalate_backlog(site, values, notes)
+            results.append(Figures(site.size, values, notes))
+        return results
 
 
 def report(results: list[Figures]) -> None:
@@ -282,11 +327,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--fresh", action="store_true", help="re-seed even if seeded")
     args = parser.parse_args(argv)
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        print(f"{size:,} tickets …", file=sys.stderr, flush=True)
-        results.append(measure(size, repeat=args.repeat, fresh=args.fresh))
-    report(results)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    report(measure(sizes, repeat=args.repeat, fresh=args.fresh))
 
 
 if __name__ == "__main__":
