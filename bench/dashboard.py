@@ -205,13 +205,10 @@ def _open_site(size: int, fresh: bool, stack: ExitStack) -> Site:
             base_url=served.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
         )
     )
-    site = Site(
-        size,
-        netra,
-        stack.enter_context(http_login(served.base_url, officer)),
-        stack.enter_context(http_login(served.base_url, province)),
-        api,
-    )
+    web, ntb = http_login(served.base_url, officer), http_login(served.base_url, province)
+    stack.callback(web.close)
+    stack.callback(ntb.close)
+    site = Site(size, netra, web, ntb, api)
     site.deep, site.depth = _cursor_at(api, DEEP_PAGE)
     return site
 

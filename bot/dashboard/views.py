@@ -68,6 +68,7 @@ class TicketView:
     accused_name: str | None = None
     description: str = ""
     witnesses: str | None = None
+    assignee_id: int | None = None
 
 
 @dataclass
@@ -148,6 +149,7 @@ def ticket_view(
             due=local_time(c.processing_due, zone),
             due_at=c.processing_due,
         ),
+        assignee_id=ticket.assignee_id,
     )
     if not content or not isinstance(ticket, Ticket):
         return view
