@@ -125,9 +125,9 @@ class Position:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             segment, micros, ident = (int(part) for part in raw.split("."))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return cls(segment, _EPOCH + timedelta(microseconds=micros), ident)
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
             return None
-        return cls(segment, _EPOCH + timedelta(microseconds=micros), ident)
 
 
 @dataclass(frozen=True)

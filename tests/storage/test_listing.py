@@ -3,6 +3,7 @@ and (on PostgreSQL) no office-scoped statement that reads the whole ticket table
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -192,6 +193,8 @@ def test_a_cursor_that_is_garbage_starts_from_the_top(db_url: str, keys: object)
         listing = _listing(BIMA, Sort())
         first = listing.page(session, limit=3).rows
         assert listing.page(session, limit=3, after="%%not-a-cursor").rows == first
+        far = base64.urlsafe_b64encode(f"0.{10**30}.1".encode()).decode()
+        assert listing.page(session, limit=3, after=far).rows == first
         position = Position(1, NOW, 42)
         assert Position.decode(position.encode()) == position
     engine.dispose()
