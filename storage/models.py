@@ -129,7 +129,14 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_office_created", "office_code", "created_at", "id"),
         Index("ix_ticket_office_updated", "office_code", "updated_at", "id"),
         Index("ix_ticket_office_status_created", "office_code", "status", "created_at", "id"),
-        Index("ix_ticket_office_code_code", "office_code", "code"),
+        # Code search by prefix (LIKE 'ACD%') within an office, on PostgreSQL whatever the
+        # database collation: a range of this index, not every ticket starting "AC" anywhere.
+        Index(
+            "ix_ticket_office_code_code",
+            "office_code",
+            "code",
+            postgresql_ops={"code": "text_pattern_ops"},
+        ),
         # Escalated tickets as their province sees them: few rows, so partial indexes.
         Index(
             "ix_ticket_escalated_created",
@@ -181,8 +188,6 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text("assignee_id IS NOT NULL"),
             sqlite_where=text("assignee_id IS NOT NULL"),
         ),
-        # Code search by prefix (LIKE 'ACD-%') on PostgreSQL whatever the database collation.
-        Index("ix_ticket_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
     )
 
 

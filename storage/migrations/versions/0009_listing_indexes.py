@@ -59,7 +59,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_ticket_office_status_created", "ticket", ["office_code", "status", "created_at", "id"]
     )
-    op.create_index("ix_ticket_office_code_code", "ticket", ["office_code", "code"])
+    op.create_index(
+        "ix_ticket_office_code_code",
+        "ticket",
+        ["office_code", "code"],
+        postgresql_ops={"code": "text_pattern_ops"},
+    )
     op.create_index(
         "ix_ticket_escalated_created",
         "ticket",
@@ -93,9 +98,6 @@ def upgrade() -> None:
         ["assignee_id", "created_at", "id"],
         **_partial("assignee_id IS NOT NULL"),
     )
-    op.create_index(
-        "ix_ticket_code_prefix", "ticket", ["code"], postgresql_ops={"code": "text_pattern_ops"}
-    )
 
 
 def downgrade() -> None:
@@ -103,7 +105,6 @@ def downgrade() -> None:
         op.execute("DROP STATISTICS IF EXISTS st_ticket_escalated_status")
         op.execute("DROP STATISTICS IF EXISTS st_ticket_office_status")
     for name in (
-        "ix_ticket_code_prefix",
         "ix_ticket_assignee",
         "ix_ticket_escalation_queue",
         "ix_ticket_office_info_requested",
