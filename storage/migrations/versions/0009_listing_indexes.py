@@ -1,7 +1,7 @@
 """Listing at a million tickets: escalated_to and assignee columns, indexes for every inbox sort.
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-24
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,6 +39,9 @@ def upgrade() -> None:
     )
     # Alone, these tempt the planner into walking all tickets by date (or status) and
     # filtering by office; the composite indexes below serve every query they served.
+    # 0004 (the digest) made these two without ``id``; the keyset order needs it.
+    op.drop_index("ix_ticket_office_status_created", table_name="ticket")
+    op.drop_index("ix_ticket_office_created", table_name="ticket")
     op.drop_index("ix_ticket_created_at", table_name="ticket")
     op.drop_index("ix_ticket_office_code", table_name="ticket")
     op.drop_index("ix_ticket_status", table_name="ticket")
@@ -120,6 +123,10 @@ def downgrade() -> None:
     op.create_index("ix_ticket_office_code", "ticket", ["office_code"])
     op.create_index("ix_ticket_status", "ticket", ["status"])
     op.create_index("ix_ticket_category", "ticket", ["category"])
+    op.create_index(
+        "ix_ticket_office_status_created", "ticket", ["office_code", "status", "created_at"]
+    )
+    op.create_index("ix_ticket_office_created", "ticket", ["office_code", "created_at"])
     op.create_index("ix_ticket_created_at", "ticket", ["created_at"])
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_ticket_assignee_id_officer"), type_="foreignkey")
