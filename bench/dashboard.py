@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -205,40 +203,13 @@ class ServerTimer:
         await self.app(scope, receive, timed)
 
 
-@contextmanager
-def _serve(netra: Any) -> Iterator[tuple[str, ServerTimer]]:
-    """The real app (``create_app``) on a loopback port in a thread, behind a ServerTimer."""
-    import uvicorn
-
-    from bot.app import create_app
-
-    timer = ServerTimer(create_app(netra, run_jobs=False, transports={}))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(timer, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", timer
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 def _open_site(size: int, fresh: bool, stack: ExitStack) -> Site:
     from bot.config import Settings
     from bot.runtime import build
     from storage.crypto import generate_key
     from storage.models import Officer
     from storage.officers import create_token
-    from tests.fakes.dashboard import http_login, make_officer
+    from tests.fakes.dashboard import http_login, make_officer, serve
 
     url = _database(size, fresh)
     data = stack.enter_context(TemporaryDirectory())
@@ -260,7 +231,14 @@ def _open_site(size: int, fresh: bool, stack: ExitStack) -> Site:
         assert account is not None
         token = create_token(session, account, "bench", now=datetime.now(UTC))
         session.commit()
-    base_url, timer = stack.enter_context(_serve(netra))
+    timers: list[ServerTimer] = []
+
+    def timed(app: Any) -> ServerTimer:
+        timers.append(ServerTimer(app))
+        return timers[-1]
+
+    base_url = stack.enter_context(serve(netra, wrap=timed)).base_url
+    timer = timers[0]
     api = stack.enter_context(
         httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
     )
