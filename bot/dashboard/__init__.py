@@ -45,7 +45,12 @@ def _extra_routers() -> list[APIRouter]:
     return routers
 
 
-EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity", "bot.dashboard.office_page")
+EXTENSIONS = (
+    "bot.dashboard.followup",
+    "bot.dashboard.identity",
+    "bot.dashboard.office_page",
+    "bot.dashboard.broadcasts",
+)
 
 
 def install_error_pages(app: FastAPI) -> None:
