@@ -71,13 +71,17 @@ class Conversation(SQLModel, table=True):
 
 
 class InboundMessage(SQLModel, table=True):
-    """Platform message ids already processed: platforms retry, each message acts once."""
+    """Platform message ids already processed: platforms retry, each message acts once.
+
+    The id is kept only as a keyed hash: a Twilio ``MessageSid`` maps to a phone number at
+    Twilio, so the plain id next to a timestamp would identify a reporter.
+    """
 
     __table_args__ = (UniqueConstraint("channel", "platform_id", name="uq_inbound_channel_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
-    platform_id: str = Field(max_length=128)
+    platform_id: str = Field(sa_type=BlindIndex("inbound.platform_id"))
     received_at: datetime = Field(index=True)
 
 
@@ -111,6 +115,11 @@ class Ticket(SQLModel, table=True):
     # Processing clock: 3 days from receipt, +2 once more information was requested.
     info_requested_at: datetime | None = None
     escalated_at: datetime | None = None
+    # Retention (issue 10): a legal hold stops shredding; ``shredded_at`` says when the
+    # reporter-identifying data and free text were destroyed (statistics stay).
+    legal_hold: bool = False
+    legal_hold_reason: str | None = Field(default=None, max_length=300)
+    shredded_at: datetime | None = None
 
 
 class Evidence(SQLModel, table=True):
@@ -272,3 +281,20 @@ class RateBudget(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)  # e.g. "telegram:bulk"
     tokens: float
     updated_at: datetime
+
+
+# --- issue 10: hardening and retention ---
+
+
+class UnlockAttempt(SQLModel, table=True):
+    """One try of an office passphrase (reveal or re-seal), recorded *before* the slow KDF.
+
+    Written under a lock of the office key row, with ``outcome`` "pending" until the KDF
+    answers, so parallel guesses are counted before any of them is checked.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_code: str = Field(index=True, max_length=8)
+    officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
+    at: datetime = Field(index=True)
+    outcome: str = Field(default="pending", max_length=12)  # pending | ok | failed

@@ -25,7 +25,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from telegram import (
     Bot,
@@ -46,7 +48,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.config import Settings
 from bot.runtime import Netra
@@ -215,6 +217,8 @@ class TelegramTransport:
             get_updates_request=self._requests[1],
         )
         self.limiter = limiter if limiter is not None else RateLimiter()
+        self._file_base = f"{base}/file/bot"
+        self._files: httpx.AsyncClient | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramTransport:
@@ -275,15 +279,61 @@ class TelegramTransport:
         except TelegramError as exc:  # too old or already answered: harmless
             log.info("telegram: callback query not answered (%s)", type(exc).__name__)
 
-    async def download(self, file_id: str) -> bytes:
-        """Fetch a file by id. The file URL holds the token: it is never kept or logged."""
+    async def download(self, file_id: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+        """Fetch a file by id. The file URL holds the token: it is never kept or logged.
+
+        ``Bot.get_file``/``File.download_*`` are avoided on purpose: PTB treats a ``file_path``
+        that exists on this machine as a local file, so a hostile or broken API answer naming
+        ``/proc/self/environ`` or the key file would have been read into evidence. The raw
+        ``getFile`` answer's path is checked and the URL built from our configured base only.
+        """
         bot = await self._ready()
-        found = await bot.get_file(file_id)
-        return bytes(await found.download_as_bytearray())
+        with warnings.catch_warnings():  # PTB suggests get_file: the very call avoided here
+            warnings.simplefilter("ignore", PTBUserWarning)
+            found = await bot.do_api_request("getFile", api_kwargs={"file_id": file_id})
+        path = found.get("file_path") if isinstance(found, dict) else None
+        if not isinstance(path, str) or not safe_file_path(path):
+            raise BadRequest("getFile answered an unusable file path")
+        url = f"{self._file_base}{bot.token}/{quote(path, safe='/')}"
+        return await self._stream(url, max_bytes)
+
+    async def _stream(self, url: str, max_bytes: int) -> bytes:
+        """GET ``url`` with a size cap, stopping as soon as the file grows past it."""
+        if self._files is None:
+            self._files = httpx.AsyncClient(timeout=30.0, follow_redirects=False)
+        data = bytearray()
+        try:
+            async with self._files.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise NetworkError(f"file download answered {response.status_code}")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise BadRequest("file is too big")
+                async for chunk in response.aiter_bytes():
+                    data.extend(chunk)
+                    if len(data) > max_bytes:
+                        raise BadRequest("file is too big")
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"file download failed ({type(exc).__name__})") from None
+        return bytes(data)
 
     async def close(self) -> None:
         for request in self._requests:
             await request.shutdown()
+        if self._files is not None:
+            await self._files.aclose()
+            self._files = None
+
+
+def safe_file_path(path: str) -> bool:
+    """A ``getFile`` path we may append to our own file URL: relative, no scheme, no ``..``."""
+    if not path or len(path) > 512 or path.startswith(("/", "\\")) or "\\" in path:
+        return False
+    if ":" in path or "?" in path or "#" in path or "%" in path:
+        return False  # a scheme, a drive letter, a query, or an encoded separator
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _describe(exc: TelegramError) -> str:
