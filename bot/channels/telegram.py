@@ -50,7 +50,9 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.channels.telegram_shape import well_formed
 from bot.config import Settings
+from bot.poison import is_transient
 from bot.runtime import Netra
 from bot.transports import TransportError
 from handlers.media import MAX_FILE_BYTES, base_type
@@ -451,10 +453,11 @@ def _replace(inbound: Inbound, **changes: Any) -> Inbound:
 
 def parse_update(data: object, bot: Bot) -> Update | None:
     """A Telegram ``Update``, or None when the body is not one (logged by the caller)."""
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+    checked = well_formed(data)
+    if checked is None:
         return None
     try:
-        return Update.de_json(data, bot)
+        return Update.de_json(checked, bot)
     except Exception:  # any malformed field: the body is not an update we can read
         return None
 
@@ -516,7 +519,14 @@ class UpdateHandler:
 
 
 def _kind(update: Update) -> str:
-    for name in ("edited_message", "channel_post", "edited_channel_post", "my_chat_member"):
+    for name in (
+        "message",
+        "callback_query",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+    ):
         if getattr(update, name, None) is not None:
             return name
     return "other"
@@ -561,14 +571,22 @@ def router(netra: Netra) -> APIRouter:
             handler = handlers[id(transport)] = UpdateHandler(netra, transport)
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             data = None
         update = parse_update(data, transport.bot)
         if update is None:
             # 200, so Telegram does not retry a body it will never make readable.
             log.warning("telegram webhook: body is not a Telegram update, dropped")
             return Response(status_code=200)
-        await handler.handle(update)
+        try:
+            await handler.handle(update)
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # 5xx: Telegram retries, and the database will be back
+            # Poison: the same body would fail the same way on every retry (see bot.poison).
+            log.error(
+                "telegram webhook: %s update dropped after %s", _kind(update), type(exc).__name__
+            )
         request.app.state.sender.wake()
         return Response(status_code=200)
 
