@@ -73,6 +73,24 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- retention and crypto-shredding (issue 10) ---
+    # Days after a ticket is closed, per closing status, before the reporter's identity, the
+    # evidence and the free text are shredded (statistics and an audit entry stay).
+    retention_selesai_days: int = Field(default=365, ge=1, alias="NETRA_RETENTION_SELESAI_DAYS")
+    retention_tidak_ditindaklanjuti_days: int = Field(
+        default=180, ge=1, alias="NETRA_RETENTION_TIDAK_DITINDAKLANJUTI_DAYS"
+    )
+    # A reporter identity no ticket, draft, subscription or waiting reply needs (e.g. after
+    # opting out) is deleted after this many days of silence.
+    retention_idle_identity_days: int = Field(
+        default=1, ge=1, alias="NETRA_RETENTION_IDLE_IDENTITY_DAYS"
+    )
+    # Platform message ids kept to recognise retries; sent (or failed) outbox rows.
+    retention_dedup_days: int = Field(default=3, ge=1, alias="NETRA_RETENTION_DEDUP_DAYS")
+    retention_sent_outbox_days: int = Field(
+        default=7, ge=1, alias="NETRA_RETENTION_SENT_OUTBOX_DAYS"
+    )
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

@@ -45,7 +45,12 @@ def _extra_routers() -> list[APIRouter]:
     return routers
 
 
-EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity", "bot.dashboard.accounts")
+EXTENSIONS = (
+    "bot.dashboard.followup",
+    "bot.dashboard.identity",
+    "bot.dashboard.accounts",
+    "bot.dashboard.retention",
+)
 
 
 def install_error_pages(app: FastAPI) -> None:
