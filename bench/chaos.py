@@ -1,7 +1,11 @@
-"""Fault campaign R1: ``kill -9`` of the server under load (run before a release: ``make chaos``).
+"""Fault campaigns (run before a release: ``make chaos``).
 
-    python -m bench chaos                                # SQLite and PostgreSQL, 150 reporters
+R1: ``kill -9`` of the server under load. R4: an outage of a PostgreSQL instance this script
+starts itself (stopped, then started again), with the server left running.
+
+    python -m bench chaos                                # R1 on SQLite and PostgreSQL, then R4
     python -m bench chaos --db sqlite --reporters 150 --kills 3
+    python -m bench chaos --only outage --outage-seconds 20
 
 N reporters play the whole report conversation against ``/webhooks/telegram`` while the server
 (its own process, as in ``bench.telegram``) is killed with SIGKILL at random moments and
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,6 +55,9 @@ class Figures:
     reporters: int = 0
     kills: int = 0
     retries: int = 0
+    down: bool = False  # the database is stopped right now (R4)
+    ok_while_down: int = 0  # 200s answered while the database was down: must stay 0
+    errors_while_down: int = 0
     tickets: int = 0
     missing_replies: int = 0
     duplicate_replies: int = 0
@@ -94,10 +102,15 @@ async def _retrying_conversation(
     for answer, _ in script:
         update = message_update(chat, answer)
         for _attempt in range(600):
+            down = figures.down
             try:
                 response = await client.post("/webhooks/telegram", json=update, headers=HEADERS)
                 if response.status_code == 200:
+                    if down and figures.down:
+                        figures.ok_while_down += 1
                     break
+                if down:
+                    figures.errors_while_down += 1
             except httpx.HTTPError:
                 pass
             figures.retries += 1
@@ -130,7 +143,58 @@ def _count_tickets(db_url: str) -> int:
         engine.dispose()
 
 
-async def run(db_url: str, reporters: int, kills: int, log: Path) -> Figures:
+class Postgres:
+    """A throw-away PostgreSQL instance (initdb in a temp dir) this campaign may stop and start.
+
+    As root, the server runs as the ``postgres`` user (it refuses to run as root).
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.dir = workdir / "pg"
+        self.port = _free_port()
+        self.sudo = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.sudo, *args], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self.dir.mkdir(parents=True)
+        if self.sudo:
+            shutil.chown(self.dir.parent, "postgres")
+            shutil.chown(self.dir, "postgres")
+        self._run("initdb", "-D", str(self.dir), "-A", "trust", "-U", "postgres")
+        self.start()
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl", "-D", str(self.dir), "-o", options, "-l", str(self.dir / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop")
+
+
+async def _outage(pg: Postgres, seconds: float, figures: Figures, done: asyncio.Event) -> None:
+    try:
+        await asyncio.wait_for(done.wait(), 4.0)
+        return
+    except TimeoutError:
+        pass
+    await asyncio.to_thread(pg.stop)
+    figures.down = True
+    await asyncio.sleep(seconds)
+    await asyncio.to_thread(pg.start)
+    figures.down = False
+
+
+async def run(
+    db_url: str, reporters: int, kills: int, log: Path, outage: tuple[Postgres, float] | None = None
+) -> Figures:
     fake = FakeBotAPI()
     inbox = Inbox()
     fake.on_send = inbox.on_send
@@ -154,7 +218,10 @@ async def run(db_url: str, reporters: int, kills: int, log: Path) -> Figures:
             script = await _learn_script(client, inbox, learner)
             chats = [20_000_000 + i for i in range(reporters)]
             done = asyncio.Event()
-            killer = asyncio.create_task(_killer(server, kills, figures, done))
+            if outage is not None:
+                killer = asyncio.create_task(_outage(*outage, figures, done))
+            else:
+                killer = asyncio.create_task(_killer(server, kills, figures, done))
             started = time.monotonic()
             await asyncio.gather(
                 *(_retrying_conversation(client, c, script, figures) for c in chats)
@@ -194,23 +261,43 @@ async def main_async(args: argparse.Namespace) -> None:
         f"{'db':<12}{'reporters':>10}{'kills':>6}{'tickets':>8}{'lost':>6}{'dup tix':>8}"
         f"{'missing':>8}{'dup replies':>12}{'retries':>8}{'seconds':>8}"
     )
-    for db in args.db:
-        drop = None
-        if db == "sqlite":
-            db_url = f"sqlite:///{workdir / 'netra-chaos.db'}"
-        else:
-            db_url, drop = _pg_database()
+    if args.only in ("all", "kill"):
+        for db in args.db:
+            drop = None
+            if db == "sqlite":
+                db_url = f"sqlite:///{workdir / 'netra-chaos.db'}"
+            else:
+                db_url, drop = _pg_database()
+            try:
+                _print(db, await run(db_url, args.reporters, args.kills, log))
+            finally:
+                if drop is not None:
+                    drop()
+    if args.only in ("all", "outage"):
+        pg = Postgres(workdir)
+        pg.init()
         try:
-            f = await run(db_url, args.reporters, args.kills, log)
+            print(f"R4: PostgreSQL stopped for {args.outage_seconds:.0f}s under load")
+            figures = await run(pg.url, args.reporters, 0, log, (pg, args.outage_seconds))
+            _print("pg-outage", figures)
+            print(
+                f"answers while the database was down: {figures.errors_while_down} errors, "
+                f"{figures.ok_while_down} 200s (must be 0: no 200 without a commit)"
+            )
         finally:
-            if drop is not None:
-                drop()
-        print(
-            f"{db:<12}{f.reporters:>10}{f.kills:>6}{f.tickets:>8}"
-            f"{max(0, f.reporters - f.tickets):>6}{max(0, f.tickets - f.reporters):>8}"
-            f"{f.missing_replies:>8}{f.duplicate_replies:>12}{f.retries:>8}{f.seconds:>8.1f}",
-            flush=True,
-        )
+            try:
+                pg.stop()
+            except subprocess.CalledProcessError:
+                pass
+
+
+def _print(db: str, f: Figures) -> None:
+    print(
+        f"{db:<12}{f.reporters:>10}{f.kills:>6}{f.tickets:>8}"
+        f"{max(0, f.reporters - f.tickets):>6}{max(0, f.tickets - f.reporters):>8}"
+        f"{f.missing_replies:>8}{f.duplicate_replies:>12}{f.retries:>8}{f.seconds:>8.1f}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--reporters", type=int, default=150)
     parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--only", choices=["all", "kill", "outage"], default="all")
+    parser.add_argument("--outage-seconds", type=float, default=20.0)
     args = parser.parse_args(argv)
     asyncio.run(main_async(args))
 
