@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- daily digest for Bawaslu offices (Telegram and e-mail) ---
+    # Hour (office's own time zone) of the morning edition, and of the evening edition sent on
+    # round-the-clock days (quiet period, polling day) of the election calendar.
+    digest_hour: int = Field(default=7, ge=0, le=23, alias="NETRA_DIGEST_HOUR")
+    digest_evening_hour: int = Field(default=19, ge=0, le=23, alias="NETRA_DIGEST_EVENING_HOUR")
+    # A digest claimed this long after its hour (the process was down) is marked late.
+    digest_late_minutes: int = Field(default=30, ge=1, alias="NETRA_DIGEST_LATE_MINUTES")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    mail_from: str = Field(default="netra@localhost", alias="NETRA_MAIL_FROM")
     # --- retention and crypto-shredding (issue 10) ---
     # Days after a ticket is closed, per closing status, before the reporter's identity, the
     # evidence and the free text are shredded (statistics and an audit entry stay).

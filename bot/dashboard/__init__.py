@@ -48,6 +48,7 @@ def _extra_routers() -> list[APIRouter]:
 EXTENSIONS = (
     "bot.dashboard.followup",
     "bot.dashboard.identity",
+    "bot.dashboard.office_page",
     "bot.dashboard.accounts",
     "bot.dashboard.retention",
 )
