@@ -104,6 +104,19 @@ class Settings(BaseSettings):
         default=7, ge=1, alias="NETRA_RETENTION_SENT_OUTBOX_DAYS"
     )
 
+    # --- reminder broadcasts (issue 13) ---
+    # Who the reminders say they come from (every template names its sender).
+    operator_name: str = Field(default="Bawaslu RI melalui Netra", alias="NETRA_OPERATOR_NAME")
+    # Platform rates for bulk sends, shared by every process through the database.
+    telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
+    twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
+    # The part of each rate broadcasts may use; the rest stays free for conversation replies,
+    # which also go first whenever any are waiting.
+    broadcast_rate_share: float = Field(default=0.8, gt=0, le=1, alias="NETRA_BROADCAST_RATE_SHARE")
+    # Sending hours in the subscriber's own time zone (local hour, start inclusive, end exclusive).
+    broadcast_hours_start: int = Field(default=7, ge=0, le=23, alias="NETRA_BROADCAST_HOURS_START")
+    broadcast_hours_end: int = Field(default=20, ge=1, le=24, alias="NETRA_BROADCAST_HOURS_END")
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

@@ -348,6 +348,84 @@ Index(
     TicketEvent.__table__.c.at,  # type: ignore[attr-defined]
 )
 
+
+# --- issue 13: reminder broadcasts ---------------------------------------------------------------
+
+
+class Subscriber(SQLModel, table=True):
+    """What an opted-in person chose for announcements: region and language, nothing else.
+
+    Who they are stays in ``Reporter`` (encrypted address, blind-indexed lookup); this row holds
+    only what the audience filter and the sending hours need. The region is the one the person
+    gave when subscribing, never one taken from their reports (that would tie a reporter to a
+    place). ``channel`` is plain so broadcasts can be planned per platform rate.
+    """
+
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), primary_key=True)
+    )
+    channel: str = Field(max_length=16, index=True)
+    region_code: str | None = Field(default=None, max_length=8, index=True)
+    timezone: str | None = Field(default=None, max_length=32)  # None: WIB-safe sending hours
+    lang: str = Field(default="id", max_length=5)
+    created_at: datetime
+
+
+class Broadcast(SQLModel, table=True):
+    """A reminder campaign: text, audience, schedule, the two admins, and its running counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    template_key: str | None = Field(default=None, max_length=64)
+    body_id: str = Field(max_length=1000)
+    body_en: str = Field(max_length=1000)
+    # Audience: comma-separated region codes (provinces and/or kab/kota); empty = everyone.
+    regions: str = Field(default="", max_length=4000)
+    lang: str | None = Field(default=None, max_length=5)  # None = every language
+    channels: str = Field(default="telegram,whatsapp,local", max_length=64)
+    whatsapp_content_sid: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="draft", index=True, max_length=12)
+    created_by: int = Field(foreign_key="officer.id")
+    approved_by: int | None = Field(default=None, foreign_key="officer.id")
+    created_at: datetime
+    approved_at: datetime | None = None
+    deadline: datetime
+    planned_start: datetime | None = None
+    materialized: bool = False
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class BroadcastDelivery(SQLModel, table=True):
+    """One recipient of one broadcast: the row that makes sending exactly-once and resumable."""
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "reporter_id", name="uq_delivery_recipient"),
+        Index("ix_delivery_queue", "broadcast_id", "channel", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("broadcast.id", ondelete="CASCADE"), nullable=False)
+    )
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str = Field(max_length=16)
+    timezone: str | None = Field(default=None, max_length=32)
+    lang: str = Field(default="id", max_length=5)
+    status: str = Field(default="pending", max_length=12)  # pending|sending|sent|failed|...
+    attempts: int = 0
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+
+
 # --- issue 10: hardening and retention ---
 
 
