@@ -50,6 +50,8 @@ EXTENSIONS = (
     "bot.dashboard.identity",
     "bot.dashboard.office_page",
     "bot.dashboard.broadcasts",
+    "bot.dashboard.accounts",
+    "bot.dashboard.retention",
 )
 
 
