@@ -216,8 +216,10 @@ def http_login(base_url: str, who: OfficerLogin) -> DashboardClient:
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which would break every later test that calls asyncio.run."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium, or `make browser`)")
     from playwright.sync_api import sync_playwright
