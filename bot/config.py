@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- routing, facts and clocks (issue 9) ---
+    # Count the day the reporter learned of it as day 0 (last day = learned + 7) instead of
+    # day 1 (last day = learned + 6, the earlier and safe date told to reporters).
+    learned_day_is_day_zero: bool = Field(default=False, alias="NETRA_LEARNED_DAY_IS_DAY_ZERO")
+    # Who runs this Netra, named to reporters in the consent text.
+    operator_name: str = Field(default="Bawaslu Republik Indonesia", alias="NETRA_OPERATOR_NAME")
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

@@ -10,9 +10,10 @@ straight into the (encrypted) outbox row.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from handlers.messages import t
@@ -27,6 +28,7 @@ from storage.workflow import (
     check_transition,
     clean_note,
     escalation_cutoff,
+    processing_due,
 )
 
 log = logging.getLogger(__name__)
@@ -43,11 +45,21 @@ def change_status(
     note: str,
     now: datetime,
     destination: str | None = None,
+    register_number: str | None = None,
+    register_date: date | None = None,
 ) -> TicketEvent:
-    """Move a ticket to ``target`` with a note; raises ``WorkflowError`` when refused."""
-    cleaned = check_transition(ticket.status, target, note, destination)
+    """Move a ticket to ``target`` with a note; raises ``WorkflowError`` when refused.
+
+    Taking a ticket up stores where it went (and a *temuan*'s register entry) on the ticket.
+    """
+    cleaned = check_transition(
+        ticket.status, target, note, destination, (register_number, register_date)
+    )
     if target == "ditindaklanjuti" and destination in DESTINATIONS:
-        cleaned = f"[{destination}] {cleaned}"
+        ticket.destination = destination
+        if destination == "temuan":
+            ticket.destination_ref = (register_number or "").strip()
+            ticket.destination_date = register_date
     event = TicketEvent(
         ticket_id=_id(ticket),
         at=now,
@@ -167,19 +179,22 @@ def escalate_overdue(session: Session, *, now: datetime, windows: Windows) -> li
     Each ticket is claimed with a conditional UPDATE (``escalated_at IS NULL``), so two
     processes running the job never escalate one ticket twice.
     """
-    plain, extended = escalation_cutoff(now, windows)
-    kabkota = select(Office.code).where(col(Office.level).in_(ESCALATING_LEVELS))
-    candidates = session.exec(
-        select(Ticket.id, Ticket.code, Ticket.office_code).where(
+    rows = session.exec(
+        select(Ticket, Office.timezone)
+        .join(Office, col(Office.code) == col(Ticket.office_code))
+        .where(
             col(Ticket.status).in_(OPEN_STATUSES),
             col(Ticket.escalated_at).is_(None),
-            col(Ticket.office_code).in_(kabkota),
-            or_(
-                and_(col(Ticket.info_requested_at).is_(None), col(Ticket.created_at) < plain),
-                and_(col(Ticket.info_requested_at).is_not(None), col(Ticket.created_at) < extended),
-            ),
+            col(Office.level).in_(ESCALATING_LEVELS),
+            col(Ticket.created_at) < escalation_cutoff(now, windows),
         )
     ).all()
+    candidates = [
+        (ticket.id, ticket.code, ticket.office_code)
+        for ticket, zone in rows
+        if _aware(now)
+        > processing_due(ticket.created_at, ticket.info_requested_at, windows, ZoneInfo(zone))
+    ]
     escalated: list[str] = []
     for ticket_id, code, office_code in candidates:
         result = session.execute(
@@ -206,6 +221,10 @@ def escalate_overdue(session: Session, *, now: datetime, windows: Windows) -> li
     if escalated:
         log.info("escalated %d overdue tickets to their Bawaslu Provinsi", len(escalated))
     return escalated
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _id(ticket: Ticket) -> int:

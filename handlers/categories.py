@@ -6,6 +6,8 @@ Lampiran II codes (D1–D13) and PP 94/2021 grounds an officer needs when assess
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -149,7 +151,7 @@ CATEGORIES: tuple[Category, ...] = (
         "Kepala desa / perangkat desa tidak netral",
         "A village head or village official not neutral",
         "UU 6/2014 Pasal 29, 51; UU 10/2016 Pasal 71",
-        ("kepala desa", "kades", "perangkat desa", "lurah", "desa", "village"),
+        ("kepala desa", "kades", "perangkat desa", "kepdes", "village head"),
     ),
     Category(
         "tni_polri",
@@ -168,5 +170,18 @@ CATEGORIES: tuple[Category, ...] = (
 )
 
 BY_KEY: dict[str, Category] = {c.key: c for c in CATEGORIES}
-# Reported people in these categories are local by nature: no need to ask the institution level.
-LOCAL_BY_NATURE = frozenset({"kepala_desa"})
+# Categories that tell the institution level by themselves: it is not asked.
+LOCAL_BY_NATURE: dict[str, str] = {"kepala_desa": "kabkota", "tni_polri": "tni_polri"}
+
+
+def matching_categories(text: str) -> list[str]:
+    """Category keys whose keywords appear in typed text, in catalogue order."""
+    words = f" {normalise_words(text)} "
+    if len(words) > 200:
+        return []
+    return [c.key for c in CATEGORIES if any(f" {kw} " in words for kw in c.keywords)]
+
+
+def normalise_words(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/@-]", " ", folded)).strip()

@@ -17,7 +17,7 @@ import re
 import string
 from datetime import date, timedelta
 
-__all__ = ["format_date", "parse_date"]
+__all__ = ["format_date", "format_day", "parse_date"]
 
 # Anything longer than this is not a date someone typed; refusing early also keeps
 # regex work bounded on hostile or accidental pastes.
@@ -252,6 +252,17 @@ def format_date(d: date, lang: str) -> str:
     """
     names = _MONTH_NAMES_EN if lang.strip().lower().startswith("en") else _MONTH_NAMES_ID
     return f"{d.day} {names[d.month - 1]} {d.year}"
+
+
+_WEEKDAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def format_day(d: date, lang: str) -> str:
+    """'Sabtu, 12 Oktober 2024': the weekday lets a reporter catch a misread date at a glance."""
+    english = lang.strip().lower().startswith("en")
+    names = _WEEKDAYS_EN if english else _WEEKDAYS_ID
+    return f"{names[d.weekday()]}, {format_date(d, lang)}"
 
 
 def _normalise(text: str) -> str | None:

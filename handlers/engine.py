@@ -62,6 +62,9 @@ class Policy:
     idle: timedelta = timedelta(minutes=30)
     draft_retention: timedelta = timedelta(days=7)
     reporting_window_days: int = 7
+    learned_day_is_day_zero: bool = False
+    processing_days: int = 3
+    info_extension_days: int = 2
     max_tickets_per_day: int = 5
     status_max_failures: int = 5
     status_lockout: timedelta = timedelta(minutes=60)
@@ -184,14 +187,21 @@ class Engine:
         receipts: ReceiptHasher | None = None,
         locate: Callable[[float, float], Region | None] | None = None,
     ) -> None:
-        from handlers import followup, identity, report, status  # the step tables import Turn
+        from handlers import details, followup, identity, report, status  # they import Turn
 
         self.regions = regions
         self.policy = policy or Policy()
         self.receipts = receipts or ReceiptHasher()
         self.locate = locate
         self.steps: dict[str, Step] = {
-            s.name: s for s in (*report.STEPS, *status.STEPS, *followup.STEPS, *identity.STEPS)
+            s.name: s
+            for s in (
+                *report.STEPS,
+                *details.STEPS,
+                *status.STEPS,
+                *followup.STEPS,
+                *identity.STEPS,
+            )
         }
 
     # --- one turn ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ because Telegram and WhatsApp would each read it differently.
 from __future__ import annotations
 
 from handlers.messages_aside import TEXTS as ASIDE_TEXTS
+from handlers.messages_facts import TEXTS as FACT_TEXTS
 
 LANGS = ("id", "en")
 
@@ -76,13 +77,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Instansi terlapor termasuk pemerintahan tingkat mana?",
         "Which level of government does that institution belong to?",
     ),
-    "level_kabkota": (
-        "Kabupaten/kota (termasuk kecamatan, kelurahan, sekolah)",
-        "Regency/city (including districts, villages, schools)",
-    ),
-    "level_provinsi": ("Pemerintah provinsi", "Provincial government"),
-    "level_pusat": ("Kementerian / lembaga pusat", "National ministry or agency"),
-    "level_unknown": ("Tidak tahu", "I don't know"),
     "bad_level": (
         'Pilih salah satu tingkat dari daftar, atau "Tidak tahu".',
         'Pick one level from the list, or "I don\'t know".',
@@ -158,14 +152,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "learned_before_incident": (
         "Tanggal mengetahui ({learned}) tidak boleh sebelum tanggal kejadian ({incident}).",
         "The date you learned of it ({learned}) cannot be before the incident ({incident}).",
-    ),
-    "late_notice": (
-        "Perhatian: batas laporan resmi adalah {days} hari sejak Anda mengetahuinya "
-        "(sampai {deadline}), dan sudah lewat. Anda tetap boleh melanjutkan: Bawaslu dapat "
-        "menjadikan informasi ini temuan. Laporan Anda akan ditandai terlambat.",
-        "Note: the formal reporting window is {days} days from when you learned of it "
-        "(until {deadline}), and it has passed. You may still continue: Bawaslu can turn this "
-        "information into its own finding. Your report will be marked late.",
     ),
     "ask_description": (
         "Langkah 5/8. Ceritakan apa yang terjadi: siapa melakukan apa, di mana tepatnya, "
@@ -389,6 +375,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 CATALOGUE.update(ASIDE_TEXTS)  # follow-up questions and the formal-identity lane
+CATALOGUE.update(FACT_TEXTS)  # levels, deadlines and the short optional questions
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -5,23 +5,30 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE
-from handlers.dates import format_date, parse_date
+from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE, matching_categories
+from handlers.dates import format_date, format_day, parse_date
+from handlers.details import is_skip, split_nip, vote_buying
 from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.evidence import file_attachment, file_link
 from handlers.identity import offer_identity
 from handlers.types import Choice, Inbound
 from storage.models import Office
-from storage.offices import route
+from storage.offices import INSTITUTION_LEVELS, route
 from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
+from storage.workflow import reporting_last_day
 
 POSITION_MAX = 300
 NAME_MAX = 120
 WITNESSES_MAX = 1000
 DESCRIPTION_MIN_ALNUM = 10
-URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+# Links as people paste them, with or without the scheme ("www.facebook.com/…", "fb.com/…").
+URL = re.compile(
+    r"https?://[^\s<>\"']+"
+    r"|\bwww\.[^\s<>\"']+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|id|net|org|me|ly|gl|co|tv|io|app|link)/[^\s<>\"']*",
+    re.IGNORECASE,
+)
 DONE_WORDS = frozenset({"selesai", "done", "sudah", "tidak ada", "no", "none", "lanjut", "finish"})
-SKIP_WORDS = frozenset({"lewati", "skip", "tidak ada", "tidak tahu", "-", "tidak", "none", "no"})
 
 
 def _letters(text: str) -> int:
@@ -85,7 +92,9 @@ def _begin(turn: Turn) -> str | None:
 
 
 def _category_choices(turn: Turn) -> tuple[Choice, ...]:
-    return tuple(Choice(c.key, c.label(turn.lang)) for c in CATEGORIES)
+    offered = turn.state.get("category_options")
+    shown = [BY_KEY[k] for k in offered] if offered else CATEGORIES
+    return tuple(Choice(c.key, c.label(turn.lang)) for c in shown)
 
 
 def ask_category(turn: Turn) -> None:
@@ -95,22 +104,24 @@ def ask_category(turn: Turn) -> None:
 def on_category(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
     chosen = pick(text, _category_choices(turn))
-    key = chosen.key if chosen else _category_by_keyword(text)
-    if key is None:
-        turn.say("bad_category")
-        return "category"
+    turn.state.pop("category_options", None)
+    if chosen is None:
+        hits = matching_categories(text)
+        if 2 <= len(hits) <= 3:
+            # A few plausible entries: offer those, not the whole menu again.
+            turn.state["category_options"] = list(hits)
+            turn.say("category_which", choices=_category_choices(turn))
+            return STAY
+        if len(hits) != 1:
+            turn.say("bad_category")
+            return "category"
+        chosen = Choice(hits[0], BY_KEY[hits[0]].label(turn.lang))
+        turn.say("category_taken", label=chosen.label)
+    key = chosen.key
     turn.state["category"] = key
     if key in LOCAL_BY_NATURE:
-        turn.state["level"] = "kabkota"
+        turn.state["level"] = LOCAL_BY_NATURE[key]
     return "position"
-
-
-def _category_by_keyword(text: str) -> str | None:
-    words = f" {normalise(text)} "
-    if len(words) > 200:
-        return None
-    hits = {c.key for c in CATEGORIES for kw in c.keywords if f" {kw} " in words}
-    return hits.pop() if len(hits) == 1 else None
 
 
 # --- who -------------------------------------------------------------------------------------
@@ -126,10 +137,92 @@ def on_position(turn: Turn, message: Inbound) -> str | None:
         turn.say("bad_position", limit=POSITION_MAX)
         return "position"
     turn.state["position"] = text
-    return "name" if turn.state.get("category") in LOCAL_BY_NATURE else "level"
+    if turn.state.get("category") in LOCAL_BY_NATURE:
+        return "name"
+    inferred = infer_level(text)
+    if inferred is not None:
+        turn.state["level"] = inferred
+        turn.say("level_taken", label=turn.text(f"level_{inferred}"))
+        return "name"
+    return "level"
 
 
-LEVELS = ("kabkota", "provinsi", "pusat", "unknown")
+LEVELS = INSTITUTION_LEVELS
+
+# Positions that tell the level by themselves. SMA/SMK/SLB negeri are run by the provinces
+# (UU 23/2014), so their teachers are provincial staff; a Kemenag, BPN, tax or BPS office is a
+# national agency in the region; police and soldiers have their own chain of command.
+_LEVEL_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("provinsi", ("sma", "smk", "slb", "sman", "smkn", "pemprov", "pemerintah provinsi")),
+    (
+        "vertikal",
+        (
+            "kemenag",
+            "kementerian agama",
+            "kua",
+            "madrasah",
+            "man",
+            "mtsn",
+            "min",
+            "bpn",
+            "atr bpn",
+            "pertanahan",
+            "kpp",
+            "pajak",
+            "bps",
+            "kejari",
+            "kejaksaan",
+        ),
+    ),
+    (
+        "tni_polri",
+        (
+            "polri",
+            "polisi",
+            "polsek",
+            "polres",
+            "kapolsek",
+            "kapolres",
+            "bhabinkamtibmas",
+            "tni",
+            "babinsa",
+            "koramil",
+            "danramil",
+            "kodim",
+            "dandim",
+        ),
+    ),
+)
+
+_LEVEL_WORDS: dict[str, str] = {
+    "kabupaten": "kabkota",
+    "kab": "kabkota",
+    "kota": "kabkota",
+    "pemkab": "kabkota",
+    "pemkot": "kabkota",
+    "kabupaten/kota": "kabkota",
+    "kecamatan": "kabkota",
+    "provinsi": "provinsi",
+    "prov": "provinsi",
+    "pemprov": "provinsi",
+    "vertikal": "vertikal",
+    "instansi vertikal": "vertikal",
+    "kemenag": "vertikal",
+    "bpn": "vertikal",
+    "pusat": "pusat",
+    "kementerian": "pusat",
+    "tni": "tni_polri",
+    "polri": "tni_polri",
+    "polisi": "tni_polri",
+    "tni/polri": "tni_polri",
+}
+
+
+def infer_level(position: str) -> str | None:
+    """The level a position names unmistakably, or None when it should be asked."""
+    words = f" {normalise(position)} "
+    hits = {level for level, hints in _LEVEL_HINTS for h in hints if f" {h} " in words}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _level_choices(turn: Turn) -> tuple[Choice, ...]:
@@ -141,11 +234,15 @@ def ask_level(turn: Turn) -> None:
 
 
 def on_level(turn: Turn, message: Inbound) -> str | None:
-    chosen = pick(_clean(message), _level_choices(turn))
-    if chosen is None:
+    text = _clean(message)
+    chosen = pick(text, _level_choices(turn))
+    key = chosen.key if chosen else _LEVEL_WORDS.get(normalise(text))
+    if key is None and is_skip(text):
+        key = "unknown"
+    if key is None:
         turn.say("bad_level")
         return "level"
-    turn.state["level"] = chosen.key
+    turn.state["level"] = key
     return "name"
 
 
@@ -161,7 +258,7 @@ def _optional_text(
     ``field`` names both the draft field and the step that re-asks it (they are the same).
     """
     text = _clean(message)
-    if normalise(text) in SKIP_WORDS or pick(text, (turn.choice("lewati", "choice_skip"),)):
+    if is_skip(text) or pick(text, (turn.choice("lewati", "choice_skip"),)):
         turn.state[field] = None
         return nxt
     if len(text) > limit or sum(ch.isalpha() for ch in text) < 2:
@@ -172,6 +269,13 @@ def _optional_text(
 
 
 def on_name(turn: Turn, message: Inbound) -> str | None:
+    name, nip = split_nip(_clean(message))
+    turn.state["nip"] = nip
+    if nip is not None and sum(ch.isalpha() for ch in name) < 2:
+        turn.state["name"] = None  # only the NIP was typed
+        return "region"
+    if nip is not None:
+        message = Inbound(channel=message.channel, address=message.address, text=name)
     return _optional_text(
         turn, message, field="name", limit=NAME_MAX, refusal="bad_name", nxt="region"
     )
@@ -307,11 +411,25 @@ def on_learned_date(turn: Turn, message: Inbound) -> str | None:
         return STAY
     turn.state["learned_date"] = learned.isoformat()
     window = turn.policy.reporting_window_days
-    deadline = learned + timedelta(days=window)
-    turn.state["late"] = turn.today() > deadline
-    if turn.state["late"]:
-        turn.say("late_notice", days=window, deadline=format_date(deadline, turn.lang))
+    deadline = format_day(_last_day(turn, learned), turn.lang)
+    if _is_late(turn):
+        turn.say("late_notice", days=window, deadline=deadline)
+    else:
+        turn.say("deadline_notice", days=window, deadline=deadline)
     return "description"
+
+
+def _last_day(turn: Turn, learned: date) -> date:
+    policy = turn.policy
+    return reporting_last_day(learned, policy.reporting_window_days, policy.learned_day_is_day_zero)
+
+
+def _is_late(turn: Turn) -> bool:
+    """Past the formal-report window today; judged anew at each look, never stored stale."""
+    learned = turn.state.get("learned_date")
+    if not learned:
+        return False
+    return turn.today() > _last_day(turn, date.fromisoformat(learned))
 
 
 # --- what ------------------------------------------------------------------------------------
@@ -363,7 +481,7 @@ def on_evidence(turn: Turn, message: Inbound) -> str | None:
     for link in links:
         if len(stored) >= turn.policy.evidence_max_items:
             break
-        stored.append(file_link(turn, link))
+        stored.append(file_link(turn, link if "://" in link[:8] else "https://" + link))
         added += 1
     done = (turn.choice("selesai", "choice_done"),)
     if len(stored) >= turn.policy.evidence_max_items:
@@ -387,7 +505,7 @@ def on_witnesses(turn: Turn, message: Inbound) -> str | None:
         field="witnesses",
         limit=WITNESSES_MAX,
         refusal="bad_witnesses",
-        nxt="summary",
+        nxt="race",
     )
 
 
@@ -398,8 +516,13 @@ def _office_name(turn: Turn) -> str:
     region = turn.region()
     if region is None:
         return "-"
-    office = turn.session.get(Office, route(region, turn.state.get("level", "unknown")))
+    office = turn.session.get(Office, _office_code(turn))
     return office.name if office else "-"
+
+
+def _office_code(turn: Turn) -> str:
+    s = turn.state
+    return route(turn.region(), s.get("level", "unknown"), s.get("race") or "unknown")
 
 
 def summary_text(turn: Turn) -> str:
@@ -423,12 +546,32 @@ def summary_text(turn: Turn) -> str:
             turn.text("evidence_count", count=len(s.get("evidence_ids", []))),
         ),
         (turn.text("label_witnesses"), s.get("witnesses") or none),
+        *_detail_lines(turn),
         (turn.text("label_office"), _office_name(turn)),
     ]
     body = "\n".join(f"{label}: {value}" for label, value in lines)
-    if s.get("late"):
+    if _is_late(turn):
         body += "\n(" + turn.text("label_late", days=turn.policy.reporting_window_days) + ")"
     return body
+
+
+def _detail_lines(turn: Turn) -> list[tuple[str, str]]:
+    """The optional facts, only those the reporter gave (a skipped question shows nothing)."""
+    s = turn.state
+    lines: list[tuple[str, str]] = []
+    for field, label, prefix in (
+        ("race", "label_race", "race"),
+        ("employment", "label_employment", "employment"),
+        ("how_known", "label_how_known", "how"),
+        ("witnesses_willing", "label_witnesses_willing", "willing"),
+    ):
+        value = s.get(field)
+        if value and value != "unknown":
+            lines.append((turn.text(label), turn.text(f"{prefix}_{value}")))
+    for field, label in (("nip", "label_nip"), ("place", "label_place"), ("time", "label_time")):
+        if s.get(field):
+            lines.append((turn.text(label), str(s[field])))
+    return lines
 
 
 def _date_label(turn: Turn, iso: str | None) -> str:
@@ -466,6 +609,7 @@ EDITABLE = (
     ("description", "label_description"),
     ("evidence", "label_evidence"),
     ("witnesses", "label_witnesses"),
+    ("race", "edit_details"),
 )
 
 
@@ -496,23 +640,34 @@ def _submit(turn: Turn) -> str | None:
     region = turn.region()
     assert region is not None
     level = s.get("level", "unknown")
+    learned = date.fromisoformat(s["learned_date"])
+    last_day = _last_day(turn, learned)
+    late = turn.today() > last_day  # judged now, at submission: a resumed draft may be stale
     ticket, receipt = create_ticket(
         turn.session,
         NewTicket(
             reporter_id=reporter_id,
-            office_code=route(region, level),
+            office_code=_office_code(turn),
             region_code=region.code,
             category=s["category"],
             institution_level=level,
             incident_date=date.fromisoformat(s["incident_date"]),
-            learned_date=date.fromisoformat(s["learned_date"]),
-            late=bool(s.get("late")),
+            learned_date=learned,
+            late=late,
             lang=turn.lang,
             accused_position=s["position"],
             accused_name=s.get("name"),
             description=s["description"],
             witnesses=s.get("witnesses"),
             evidence_ids=tuple(s.get("evidence_ids", [])),
+            race=s.get("race") or "unknown",
+            employment=s.get("employment") or "unknown",
+            accused_nip=s.get("nip"),
+            place=s.get("place"),
+            incident_time=s.get("time"),
+            how_known=s.get("how_known"),
+            witnesses_willing=s.get("witnesses_willing"),
+            gakkumdu=vote_buying(s.get("description")),
         ),
         hasher=turn.engine.receipts,
         now=turn.now,

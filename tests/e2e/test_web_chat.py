@@ -113,6 +113,8 @@ def test_new_user_files_a_report_in_the_browser_and_checks_status(netra, browser
         tap("Selesai")
         bot_says("Ada saksi")
         tap("Lewati")
+        bot_says("terkait pemilihan apa")
+        tap("Lewati semua")
         bot_says("Periksa laporan Anda")
         assert page.locator(".msg.bot", has_text="Bawaslu Kota Bekasi").count() >= 1
         tap("Kirim laporan")

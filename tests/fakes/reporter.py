@@ -98,5 +98,10 @@ HAPPY_PATH: tuple[str, ...] = (
     "https://example.org/rekaman",
     "selesai",
     "Dua staf kecamatan",
+    "bupati",  # the race
+    "PNS",  # employment status
+    "melihat langsung",  # how the reporter knows
+    "ya",  # witnesses willing
+    "Aula Kantor Camat Sape",  # the place
     "kirim",
 )
