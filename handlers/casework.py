@@ -126,6 +126,49 @@ def add_note(
     return event
 
 
+def reclassify(
+    session: Session,
+    *,
+    officer: Officer,
+    ticket: Ticket,
+    categories: list[str],
+    note: str,
+    now: datetime,
+) -> TicketEvent:
+    """Set the ticket's categories (the first is the main one) with a note on the timeline.
+
+    More than one may apply (social-media campaigning and a partisan appeal to subordinates).
+    """
+    from handlers.categories import BY_KEY
+
+    chosen = list(dict.fromkeys(c for c in categories if c in BY_KEY))
+    if not chosen or len(chosen) != len(set(categories)):
+        raise WorkflowError("unknown_category")
+    cleaned = clean_note(note)
+    before = ", ".join(filter(None, (ticket.category, *ticket.extra_categories.split(","))))
+    ticket.category = chosen[0]
+    ticket.extra_categories = ",".join(chosen[1:])
+    ticket.updated_at = now
+    session.add(ticket)
+    event = TicketEvent(
+        ticket_id=_id(ticket),
+        at=now,
+        kind="reclassified",
+        officer_id=officer.id,
+        body=f"{before} → {', '.join(chosen)}\n{cleaned}",
+    )
+    session.add(event)
+    audit.record(
+        session,
+        "reclassify",
+        now=now,
+        officer=officer,
+        ticket_id=ticket.id,
+        detail=",".join(chosen)[:300],
+    )
+    return event
+
+
 def reassign(
     session: Session,
     *,

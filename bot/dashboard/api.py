@@ -84,8 +84,14 @@ class StatusChange(BaseModel):
         max_length=4000,
     )
     destination: str | None = Field(
-        default=None, description="for ditindaklanjuti: temuan | bkn | gakkumdu | lainnya"
+        default=None,
+        description="for ditindaklanjuti: temuan | bkn | inspektorat | propam | pom | gakkumdu "
+        "| lainnya",
     )
+    register_number: str | None = Field(
+        default=None, max_length=64, description="for a temuan: its register number"
+    )
+    register_date: date | None = Field(default=None, description="for a temuan: register date")
 
 
 class ApiError(BaseModel):
@@ -225,6 +231,8 @@ def router() -> APIRouter:
                 target=body.status,
                 note=body.note,
                 destination=body.destination,
+                register_number=body.register_number,
+                register_date=body.register_date,
                 now=utcnow(),
             )
         except WorkflowError as exc:

@@ -11,7 +11,7 @@ import csv
 import io
 import logging
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -45,7 +45,7 @@ from handlers import casework
 from handlers.categories import CATEGORIES
 from storage import audit
 from storage.access import evidence_for, ticket_for
-from storage.models import Office
+from storage.models import Office, Ticket
 from storage.officers import LoginPolicy, authenticate, by_username
 from storage.tickets import STATUSES
 from storage.workflow import DESTINATIONS, WorkflowError, allowed_next
@@ -242,6 +242,7 @@ def router() -> APIRouter:
                     v.clocks.due_at.isoformat(),
                     v.clocks.overdue,
                     v.escalated,
+                    *_facts(ticket),
                 )
             )
         shown = urlencode({k: v for k, v in _query(filters).items() if v})
@@ -338,6 +339,8 @@ def router() -> APIRouter:
         status: Annotated[str, Form(max_length=24)],
         note: Annotated[str, Form(max_length=5000)] = "",
         destination: Annotated[str, Form(max_length=16)] = "",
+        register_number: Annotated[str, Form(max_length=64)] = "",
+        register_date: Annotated[str, Form(max_length=10)] = "",
     ) -> Response:
         ticket = ticket_for(session, officer, code)
         if ticket is None:
@@ -350,6 +353,8 @@ def router() -> APIRouter:
                 target=status,
                 note=note,
                 destination=destination or None,
+                register_number=register_number or None,
+                register_date=_day(register_date),
                 now=utcnow(),
             )
         except WorkflowError as exc:
@@ -439,7 +444,38 @@ CSV_COLUMNS = (
     "processing_due",
     "overdue",
     "escalated",
+    # Non-identifying facts (issue 9); NIP and place stay on the ticket page only.
+    "race",
+    "employment",
+    "how_known",
+    "witnesses_willing",
+    "incident_time",
+    "gakkumdu",
+    "extra_categories",
+    "destination",
+    "destination_date",
 )
+
+
+def _facts(ticket: Ticket) -> tuple[object, ...]:
+    return (
+        ticket.race,
+        ticket.employment,
+        ticket.how_known,
+        ticket.witnesses_willing,
+        ticket.incident_time,
+        ticket.gakkumdu,
+        ticket.extra_categories,
+        ticket.destination,
+        ticket.destination_date,
+    )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _cell(value: object) -> str:
