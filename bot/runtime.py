@@ -34,6 +34,7 @@ def policy_from(settings: Settings) -> Policy:
         learned_day_is_day_zero=settings.learned_day_is_day_zero,
         processing_days=settings.processing_days,
         info_extension_days=settings.info_extension_days,
+        operator_name=settings.operator_name,
         max_tickets_per_day=settings.max_tickets_per_day,
         status_max_failures=settings.status_max_failures,
         status_lockout=timedelta(minutes=settings.status_lockout_minutes),

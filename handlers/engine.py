@@ -65,6 +65,7 @@ class Policy:
     learned_day_is_day_zero: bool = False
     processing_days: int = 3
     info_extension_days: int = 2
+    operator_name: str = "Bawaslu Republik Indonesia"
     max_tickets_per_day: int = 5
     status_max_failures: int = 5
     status_lockout: timedelta = timedelta(minutes=60)

@@ -14,22 +14,26 @@ LANGS = ("id", "en")
 CATALOGUE: dict[str, tuple[str, str]] = {
     "welcome": (
         "Selamat datang di Netra, kanal aduan netralitas ASN untuk Bawaslu.\n\n"
-        "Yang kami simpan: isi laporan Anda (kategori, terlapor, lokasi, tanggal, kronologi, "
-        "bukti, saksi). Identitas akun Anda dienkripsi dan tidak pernah ditampilkan kepada "
-        "petugas Bawaslu mana pun.\n"
-        "Saran: jangan tulis nama Anda sendiri di laporan, dan hapus metadata foto bila bisa "
-        "(Netra juga menghapusnya).\n"
-        "Catatan jujur: pesan Telegram/WhatsApp tidak terenkripsi ujung-ke-ujung sampai ke "
-        "Netra; platform dapat melihat bahwa Anda mengirim pesan.\n\n"
+        "Netra ini dijalankan oleh {operator}. Yang kami simpan: isi laporan Anda (kategori, "
+        "terlapor, lokasi, tanggal, kronologi, bukti, saksi). Identitas akun Anda dienkripsi "
+        "dan tidak pernah ditampilkan kepada petugas Bawaslu mana pun. Draf yang tidak dikirim "
+        "dihapus setelah {days} hari; laporan yang dikirim disimpan selama ditangani Bawaslu.\n"
+        "Catatan jujur: percakapan dengan Netra tidak terenkripsi end-to-end (ujung-ke-ujung). "
+        "Telegram, atau Meta dan Twilio untuk WhatsApp, dapat membaca pesan Anda dan tahu akun "
+        "mana yang mengirimnya.\n"
+        "Saran: jangan tulis nama Anda sendiri di laporan. Netra menghapus metadata foto; "
+        "dokumen, video, dan rekaman suara tetap bisa mengungkap siapa Anda.\n\n"
         "Ketik /batal kapan saja untuk membatalkan, /bantuan untuk bantuan.",
         "Welcome to Netra, the ASN-neutrality reporting channel for Bawaslu.\n\n"
-        "What we store: the content of your report (category, reported person, place, dates, "
-        "account of events, evidence, witnesses). Your account identity is encrypted and never "
-        "shown to any Bawaslu officer.\n"
-        "Advice: do not write your own name in the report, and remove photo metadata if you "
-        "can (Netra removes it too).\n"
-        "To be honest: Telegram/WhatsApp messages are not end-to-end encrypted up to Netra; "
-        "the platform can see that you sent messages.\n\n"
+        "This Netra is run by {operator}. What we store: the content of your report "
+        "(category, reported person, place, dates, account of events, evidence, witnesses). "
+        "Your account identity is encrypted and never shown to any Bawaslu officer. Drafts "
+        "not sent are deleted after {days} days; sent reports are kept while Bawaslu handles "
+        "them.\n"
+        "To be honest: this chat is not end-to-end encrypted. Telegram, or Meta and Twilio "
+        "for WhatsApp, can read your messages and know which account sent them.\n"
+        "Advice: do not write your own name in the report. Netra removes photo metadata; "
+        "documents, videos and voice notes can still reveal who you are.\n\n"
         "Type /batal (cancel) at any time to cancel, /bantuan (help) for help.",
     ),
     "ask_consent": (
@@ -140,10 +144,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         '"hari ini" atau "kemarin".',
         'I could not read that date. Write it like "17/9/2024", "17 September 2024", '
         '"today" or "yesterday".',
-    ),
-    "future_date": (
-        "Tanggal {date} belum terjadi. Tulis tanggal kejadian yang sudah lewat atau hari ini.",
-        "{date} is in the future. Write a date that is today or in the past.",
     ),
     "ask_learned_date": (
         "Kapan Anda mengetahui kejadian itu? Biasanya hari yang sama.",

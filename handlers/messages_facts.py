@@ -103,5 +103,31 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Mohon jawab paling lambat {date}: setelah itu Bawaslu harus sudah memutuskan.",
         "Please answer by {date} at the latest: by then Bawaslu must have decided.",
     ),
+    "incident_readback": (
+        'Tanggal kejadian: {day} — benar? Bila salah, pilih "Ubah tanggal kejadian".',
+        'Date of the incident: {day} — right? If not, choose "Change the incident date".',
+    ),
+    "choice_fix_incident": ("Ubah tanggal kejadian", "Change the incident date"),
+    "vague_date": (
+        'Mohon tulis tanggal persisnya, misalnya "Senin, 16 September" atau "16/9/2024". '
+        "Bila tidak ingat, tulis perkiraan hari terdekat.",
+        'Please write the exact day, e.g. "Monday, 16 September" or "16/9/2024". If you do '
+        "not remember, write your best guess of the day.",
+    ),
+    "future_date": (
+        "{date} belum terjadi. Tulis tanggal kejadian yang sudah lewat atau hari ini, "
+        'lengkap dengan bulannya (misalnya "12 September").',
+        "{date} has not happened yet. Write a date that is today or in the past, with its "
+        'month (e.g. "12 September").',
+    ),
+    "evidence_none": ("tidak ada", "none"),
+    "metadata_warning": (
+        "Catatan: Netra menghapus metadata foto, dan kolom penulis PDF/Word/Excel bila bisa. "
+        "Isi dokumen, video, dan rekaman suara (wajah, suara, tempat, riwayat berkas) tetap "
+        "bisa mengungkap siapa Anda. Nama berkas asli tidak disimpan.",
+        "Note: Netra removes photo metadata, and PDF/Word/Excel author fields where it can. "
+        "The content of documents, videos and voice notes (faces, voices, places, file "
+        "history) can still reveal who you are. Original file names are not kept.",
+    ),
     "edit_details": ("Detail tambahan", "Further details"),
 }

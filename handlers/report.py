@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE, matching_categories
-from handlers.dates import format_date, format_day, parse_date
+from handlers.dates import format_date, format_day, read_date
 from handlers.details import is_skip, split_nip, vote_buying
 from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.evidence import file_attachment, file_link
@@ -52,7 +52,11 @@ def _consent_choices(turn: Turn) -> tuple[Choice, ...]:
 
 
 def ask_consent(turn: Turn) -> None:
-    turn.say("welcome")
+    turn.say(
+        "welcome",
+        operator=turn.policy.operator_name,
+        days=turn.policy.draft_retention.days,
+    )
     turn.say("ask_consent", choices=_consent_choices(turn))
 
 
@@ -365,17 +369,25 @@ def ask_incident_date(turn: Turn) -> None:
 
 def _read_date(turn: Turn, text: str) -> date | None:
     """A past-or-today date, or None after telling the reporter what was wrong."""
-    parsed = parse_date(text, turn.today())
+    reading = read_date(text, turn.today())
+    if reading.vague:
+        turn.say("vague_date")
+        return None
+    parsed = reading.day
     if parsed is None:
         turn.say("bad_date")
         return None
     if parsed > turn.today():
-        turn.say("future_date", date=format_date(parsed, turn.lang))
+        # "12 okt" typed on 10 October: not yet happened, never silently a year back.
+        turn.say("future_date", date=format_day(parsed, turn.lang))
         return None
+    if reading.time_of_day:
+        turn.state["time"] = reading.time_of_day
     return parsed
 
 
 def on_incident_date(turn: Turn, message: Inbound) -> str | None:
+    turn.state.pop("time", None)
     parsed = _read_date(turn, _clean(message))
     if parsed is None:
         return STAY
@@ -383,19 +395,41 @@ def on_incident_date(turn: Turn, message: Inbound) -> str | None:
     return "learned_date"
 
 
+def _learned_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (turn.choice("sama", "choice_same_day"), turn.choice("ulang", "choice_fix_incident"))
+
+
 def ask_learned_date(turn: Turn) -> None:
-    turn.say("ask_learned_date", choices=(turn.choice("sama", "choice_same_day"),))
+    incident = turn.state.get("incident_date")
+    if incident:
+        day = format_day(date.fromisoformat(incident), turn.lang)
+        turn.say("incident_readback", day=day)
+    turn.say("ask_learned_date", choices=_learned_choices(turn))
+
+
+SAME_DAY_WORDS = frozenset(
+    {
+        "sama",
+        "same",
+        "same day",
+        "hari yang sama",
+        "pada hari yang sama",
+        "hari itu juga",
+        "hari itu",
+        "saat itu juga",
+        "langsung",
+        "the same day",
+    }
+)
 
 
 def on_learned_date(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
     incident = date.fromisoformat(turn.state["incident_date"])
-    if pick(text, (turn.choice("sama", "choice_same_day"),)) or normalise(text) in (
-        "sama",
-        "same",
-        "same day",
-        "hari yang sama",
-    ):
+    chosen = pick(text, _learned_choices(turn))
+    if chosen is not None and chosen.key == "ulang":
+        return "incident_date"
+    if chosen is not None or normalise(text) in SAME_DAY_WORDS:
         learned: date | None = incident
     else:
         learned = _read_date(turn, text)
@@ -543,7 +577,9 @@ def summary_text(turn: Turn) -> str:
         (turn.text("label_description"), s.get("description") or none),
         (
             turn.text("label_evidence"),
-            turn.text("evidence_count", count=len(s.get("evidence_ids", []))),
+            turn.text("evidence_count", count=len(s["evidence_ids"]))
+            if s.get("evidence_ids")
+            else turn.text("evidence_none"),
         ),
         (turn.text("label_witnesses"), s.get("witnesses") or none),
         *_detail_lines(turn),
@@ -575,7 +611,7 @@ def _detail_lines(turn: Turn) -> list[tuple[str, str]]:
 
 
 def _date_label(turn: Turn, iso: str | None) -> str:
-    return format_date(date.fromisoformat(iso), turn.lang) if iso else turn.text("none")
+    return format_day(date.fromisoformat(iso), turn.lang) if iso else turn.text("none")
 
 
 def _summary_choices(turn: Turn) -> tuple[Choice, ...]:
