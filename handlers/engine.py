@@ -29,6 +29,7 @@ from storage.db import ConcurrentUpdate
 from storage.inbound import first_sighting
 from storage.models import Conversation, Evidence, Reporter
 from storage.regions import Region, RegionDirectory
+from storage.workflow import Windows
 
 STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
 DEFAULT_TZ = "Asia/Jakarta"
@@ -72,6 +73,15 @@ class Policy:
     description_max: int = 3000
     evidence_max_items: int = 10
     max_file_bytes: int = 20 * 1024 * 1024
+
+    def windows(self) -> Windows:
+        """The legal windows in the shape ``storage.workflow`` computes clocks from."""
+        return Windows(
+            reporting_days=self.reporting_window_days,
+            processing_days=self.processing_days,
+            info_extension_days=self.info_extension_days,
+            learned_day_is_day_zero=self.learned_day_is_day_zero,
+        )
 
 
 @dataclass(frozen=True)

@@ -219,19 +219,9 @@ def ask_followup_answer(turn: Turn) -> None:
         ticket.code,
         event.body or "",
         draft=_is_draft(turn.state.get("followup_return")),
-        answer_by=answer_by(turn.session, ticket, _windows(turn), turn.lang),
+        answer_by=answer_by(turn.session, ticket, turn.policy.windows(), turn.lang),
     )
     turn.replies.append(reply)
-
-
-def _windows(turn: Turn) -> Windows:
-    p = turn.policy
-    return Windows(
-        reporting_days=p.reporting_window_days,
-        processing_days=p.processing_days,
-        info_extension_days=p.info_extension_days,
-        learned_day_is_day_zero=p.learned_day_is_day_zero,
-    )
 
 
 def _done(turn: Turn) -> tuple[Choice, ...]:

@@ -87,7 +87,7 @@ class ScriptedReporter:
 HAPPY_PATH: tuple[str, ...] = (
     "/mulai",
     "setuju",
-    "1",
+    "medsos",  # the category, by its key (as a tapped button sends it)
     "Camat Sape, Pemerintah Kabupaten Bima",
     "kabkota",
     "lewati",

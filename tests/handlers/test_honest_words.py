@@ -91,3 +91,30 @@ def test_formal_report_offer_says_what_it_takes(netra):
     out = submit(ScriptedReporter(netra, "formal"))
     for word in ("tanda tangan", "KTP", "klarifikasi", "terlapor dapat mengetahui", "7 hari"):
         assert word in out, word
+
+
+def test_a_follow_up_question_tells_by_when_to_answer(netra):
+    from datetime import UTC, datetime
+
+    from sqlmodel import col
+
+    from bot.channels.local import pending_pushes
+    from handlers.followup import relay_question
+    from storage.db import run_in_transaction
+    from storage.models import Ticket
+
+    reporter = ScriptedReporter(netra, "answer-by")
+    received = datetime(2024, 10, 10, 3, 0, tzinfo=UTC)  # 11.00 WITA, Thursday 10 October
+    for answer in HAPPY_PATH:
+        reporter.send(answer, at=received)
+
+    def work(session):
+        ticket = session.exec(select(Ticket).order_by(col(Ticket.id).desc())).first()
+        return relay_question(
+            session, ticket=ticket, officer_id=None, text="Jam berapa?", now=received
+        )
+
+    run_in_transaction(netra.db, work)
+    # Asked in time: 3 + 2 days, to the end of Tuesday 15 October in Bima (WITA).
+    pushed = pending_pushes(netra, "answer-by")
+    assert "paling lambat Selasa, 15 Oktober 2024" in pushed[-1].text
