@@ -129,5 +129,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The content of documents, videos and voice notes (faces, voices, places, file "
         "history) can still reveal who you are. Original file names are not kept.",
     ),
+    "region_unknown_noted": (
+        "Tanpa kabupaten/kota atau provinsi, laporan diteruskan ke Bawaslu RI, yang dapat "
+        "mengalihkannya ke daerah. Bila nanti Anda tahu daerahnya, ubah di ringkasan.",
+        "Without a regency, city or province, the report goes to Bawaslu RI, which can pass "
+        "it on to the region. If you learn the place later, change it in the summary.",
+    ),
     "edit_details": ("Detail tambahan", "Further details"),
 }

@@ -13,7 +13,7 @@ from handlers.evidence import file_attachment, file_link
 from handlers.identity import offer_identity
 from handlers.types import Choice, Inbound
 from storage.models import Office
-from storage.offices import INSTITUTION_LEVELS, route
+from storage.offices import INSTITUTION_LEVELS, NATIONAL_CODE, route
 from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
 from storage.workflow import reporting_last_day
 
@@ -299,6 +299,11 @@ def on_region(turn: Turn, message: Inbound) -> str | None:
     if not text:
         turn.say("region_blank")
         return STAY
+    if is_skip(text):
+        # No province can be named (an online post, say): only then does Bawaslu RI take it.
+        turn.state["region_code"] = None
+        turn.say("region_unknown_noted")
+        return "incident_date"
     found = turn.regions.match(text)
     if found.kind == "exact":
         turn.state["region_code"] = found.candidates[0].code
@@ -547,9 +552,6 @@ def on_witnesses(turn: Turn, message: Inbound) -> str | None:
 
 
 def _office_name(turn: Turn) -> str:
-    region = turn.region()
-    if region is None:
-        return "-"
     office = turn.session.get(Office, _office_code(turn))
     return office.name if office else "-"
 
@@ -674,7 +676,6 @@ def _submit(turn: Turn) -> str | None:
         turn.say("daily_limit", limit=limit)
         return STAY
     region = turn.region()
-    assert region is not None
     level = s.get("level", "unknown")
     learned = date.fromisoformat(s["learned_date"])
     last_day = _last_day(turn, learned)
@@ -684,7 +685,7 @@ def _submit(turn: Turn) -> str | None:
         NewTicket(
             reporter_id=reporter_id,
             office_code=_office_code(turn),
-            region_code=region.code,
+            region_code=region.code if region else NATIONAL_CODE,
             category=s["category"],
             institution_level=level,
             incident_date=date.fromisoformat(s["incident_date"]),

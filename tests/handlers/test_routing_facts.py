@@ -176,3 +176,10 @@ def test_witnesses_willing_is_not_asked_without_witnesses(netra):
     _, out = _file(netra, "nowit", answers)
     assert "Kode tiket:" in out
     assert _ticket(netra).witnesses_willing is None
+
+
+@pytest.mark.parametrize("unknown", ["tidak tahu", "gak tau"])
+def test_no_place_at_all_goes_to_bawaslu_ri(netra, unknown):
+    _, out = _file(netra, f"noplace-{unknown}", _answers(**{"Kab. Bima": unknown}))
+    assert "Bawaslu RI" in out or "Bawaslu Republik Indonesia" in out
+    assert _ticket(netra).office_code == NATIONAL_CODE
