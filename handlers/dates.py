@@ -356,7 +356,7 @@ def read_date(text: str, today: date) -> DateReading:
 
 
 def _parse_weekday(text: str, today: date) -> date | None:
-    """"Senin kemarin", "sabtu lalu": the latest such weekday strictly before today."""
+    """ "Senin kemarin", "sabtu lalu": the latest such weekday strictly before today."""
     match = _PAST_WEEKDAY.match(text)
     if match is None:
         return None
@@ -366,7 +366,7 @@ def _parse_weekday(text: str, today: date) -> date | None:
 
 
 def _nearest(day: int, today: date) -> date:
-    """"tgl 5": day 5 of this month (which may lie ahead: not yet happened)."""
+    """ "tgl 5": day 5 of this month (which may lie ahead: not yet happened)."""
     return date(today.year, today.month, day)
 
 

@@ -101,7 +101,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'tahu sama sekali (misalnya unggahan daring), tulis "tidak tahu".',
         'Step 3/8. In which regency or city did it happen? E.g. "Kab. Bima", "Kota Bekasi", '
         '"Sinjai". If you only know the province, write the province; if you do not know at '
-        "all (an online post, say), write \"don't know\".",
+        'all (an online post, say), write "don\'t know".',
     ),
     "region_ambiguous": (
         'Nama "{text}" dipakai lebih dari satu daerah. Yang mana?',

@@ -24,9 +24,15 @@ from storage.workflow import WorkflowError, allowed_next
 
 
 class Deadlines(BaseModel):
-    reporting_deadline: date = Field(description="learned date + reporting window (7 days)")
+    reporting_deadline: date = Field(
+        description="last day of the reporting window (7 days, the learned day as day 1 unless "
+        "NETRA_LEARNED_DAY_IS_DAY_ZERO)"
+    )
     reported_late: bool = Field(description="the report arrived after the reporting window")
-    processing_due: datetime = Field(description="receipt + 3 days (+2 once info was asked)")
+    processing_due: datetime = Field(
+        description="end of the office's local day 3 days after receipt (5 if info was asked "
+        "within the 3 days)"
+    )
     open: bool = Field(description="the processing clock is running (no decision yet)")
     overdue: bool
 
@@ -66,12 +72,30 @@ class TimelineEntry(BaseModel):
     body: str | None
 
 
+class TicketFacts(BaseModel):
+    race: str = Field(description="gubernur | bupati_walikota | keduanya | unknown")
+    employment: str = Field(
+        description="pns | pppk | honorer | desa | tni | polri | bumn | unknown"
+    )
+    accused_nip: str | None
+    place: str | None
+    incident_time: str | None
+    how_known: str | None = Field(description="saw | told | social")
+    witnesses_willing: str | None = Field(description="ya | tidak | unknown")
+    gakkumdu: bool = Field(description="possible vote buying")
+    extra_categories: list[str]
+    destination: str | None
+    destination_ref: str | None
+    destination_date: date | None
+
+
 class TicketDetail(TicketSummary):
     accused_position: str
     accused_name: str | None
     description: str
     witnesses: str | None
     allowed_next_statuses: list[str]
+    facts: TicketFacts | None = None
     evidence: list[EvidenceItem]
     timeline: list[TimelineEntry]
 
@@ -172,6 +196,20 @@ def router() -> APIRouter:
             description=view.description,
             witnesses=view.witnesses,
             allowed_next_statuses=list(allowed_next(ticket.status)),
+            facts=TicketFacts(
+                race=ticket.race,
+                employment=ticket.employment,
+                accused_nip=ticket.accused_nip,
+                place=ticket.place,
+                incident_time=ticket.incident_time,
+                how_known=ticket.how_known,
+                witnesses_willing=ticket.witnesses_willing,
+                gakkumdu=ticket.gakkumdu,
+                extra_categories=[c for c in ticket.extra_categories.split(",") if c],
+                destination=ticket.destination,
+                destination_ref=ticket.destination_ref,
+                destination_date=ticket.destination_date,
+            ),
             evidence=[
                 EvidenceItem(
                     id=e.id,

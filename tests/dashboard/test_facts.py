@@ -117,3 +117,21 @@ def test_reclassifying_sets_several_categories_with_a_timeline_note(netra, dashb
     assert "Kategori diubah" in page and "juga ajakan kepada bawahan" in page
     bad = _post(client, code, "categories", {"categories": ["bukan"], "note": "salah ketik"})
     assert "err=unknown_category" in bad.headers["location"]
+
+
+def test_the_api_carries_the_facts(netra, dashboard):
+    import httpx
+
+    from bot.runtime import utcnow
+    from storage.models import Officer
+    from storage.officers import create_token
+
+    code = file_ticket(netra, "8100000006")
+    who = make_officer(netra, BIMA)
+    with netra.session() as session:
+        officer = session.get(Officer, who.id)
+        token = create_token(session, officer, "uji", now=utcnow())
+        session.commit()
+    api = httpx.Client(base_url=dashboard.base_url, headers={"Authorization": f"Bearer {token}"})
+    facts = api.get(f"/api/v1/tickets/{code}").json()["facts"]
+    assert facts["race"] == "bupati_walikota" and facts["employment"] == "pns"
