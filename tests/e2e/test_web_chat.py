@@ -93,7 +93,7 @@ def test_new_user_files_a_report_in_the_browser_and_checks_status(netra, browser
 
         tap("Setuju, lanjut")
         bot_says("Pelanggaran apa")
-        tap("Menghadiri atau ikut kampanye")
+        tap("Menghadiri deklarasi atau kampanye")
         bot_says("Siapa terlapor")
         type_("Kepala Dinas Pendidikan Kota Bekasi")
         bot_says("tingkat mana")
