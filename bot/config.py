@@ -73,12 +73,38 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- daily digest for Bawaslu offices (Telegram and e-mail) ---
+    # Hour (office's own time zone) of the morning edition, and of the evening edition sent on
+    # round-the-clock days (quiet period, polling day) of the election calendar.
+    digest_hour: int = Field(default=7, ge=0, le=23, alias="NETRA_DIGEST_HOUR")
+    digest_evening_hour: int = Field(default=19, ge=0, le=23, alias="NETRA_DIGEST_EVENING_HOUR")
+    # A digest claimed this long after its hour (the process was down) is marked late.
+    digest_late_minutes: int = Field(default=30, ge=1, alias="NETRA_DIGEST_LATE_MINUTES")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    mail_from: str = Field(default="netra@localhost", alias="NETRA_MAIL_FROM")
+
+    # --- reminder broadcasts (issue 13) ---
+    # Who the reminders say they come from (every template names its sender).
+    operator_name: str = Field(default="Bawaslu RI melalui Netra", alias="NETRA_OPERATOR_NAME")
+    # Platform rates for bulk sends, shared by every process through the database.
+    telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
+    twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
+    # The part of each rate broadcasts may use; the rest stays free for conversation replies,
+    # which also go first whenever any are waiting.
+    broadcast_rate_share: float = Field(default=0.8, gt=0, le=1, alias="NETRA_BROADCAST_RATE_SHARE")
+    # Sending hours in the subscriber's own time zone (local hour, start inclusive, end exclusive).
+    broadcast_hours_start: int = Field(default=7, ge=0, le=23, alias="NETRA_BROADCAST_HOURS_START")
+    broadcast_hours_end: int = Field(default=20, ge=1, le=24, alias="NETRA_BROADCAST_HOURS_END")
+
     # --- routing, facts and clocks (issue 9) ---
     # Count the day the reporter learned of it as day 0 (last day = learned + 7) instead of
     # day 1 (last day = learned + 6, the earlier and safe date told to reporters).
     learned_day_is_day_zero: bool = Field(default=False, alias="NETRA_LEARNED_DAY_IS_DAY_ZERO")
-    # Who runs this Netra, named to reporters in the consent text.
-    operator_name: str = Field(default="Bawaslu Republik Indonesia", alias="NETRA_OPERATOR_NAME")
+    # (``operator_name``, NETRA_OPERATOR_NAME, below is also named in the consent text.)
 
     @property
     def effective_database_url(self) -> str:

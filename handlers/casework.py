@@ -27,7 +27,7 @@ from storage.workflow import (
     WorkflowError,
     check_transition,
     clean_note,
-    escalation_cutoff,
+    overdue_candidates_before,
     processing_due,
 )
 
@@ -229,7 +229,7 @@ def escalate_overdue(session: Session, *, now: datetime, windows: Windows) -> li
             col(Ticket.status).in_(OPEN_STATUSES),
             col(Ticket.escalated_at).is_(None),
             col(Office.level).in_(ESCALATING_LEVELS),
-            col(Ticket.created_at) < escalation_cutoff(now, windows),
+            col(Ticket.created_at) < overdue_candidates_before(now, windows),
         )
     ).all()
     candidates = [

@@ -66,7 +66,7 @@ class Policy:
     learned_day_is_day_zero: bool = False
     processing_days: int = 3
     info_extension_days: int = 2
-    operator_name: str = "Bawaslu Republik Indonesia"
+    operator_name: str = "Bawaslu RI melalui Netra"
     max_tickets_per_day: int = 5
     status_max_failures: int = 5
     status_lockout: timedelta = timedelta(minutes=60)
@@ -198,7 +198,7 @@ class Engine:
         receipts: ReceiptHasher | None = None,
         locate: Callable[[float, float], Region | None] | None = None,
     ) -> None:
-        from handlers import details, followup, identity, report, status  # they import Turn
+        from handlers import details, followup, identity, report, status, subscribe
 
         self.regions = regions
         self.policy = policy or Policy()
@@ -212,6 +212,7 @@ class Engine:
                 *status.STEPS,
                 *followup.STEPS,
                 *identity.STEPS,
+                *subscribe.STEPS,
             )
         }
 

@@ -14,7 +14,7 @@ LANGS = ("id", "en")
 CATALOGUE: dict[str, tuple[str, str]] = {
     "welcome": (
         "Selamat datang di Netra, kanal aduan netralitas ASN untuk Bawaslu.\n\n"
-        "Netra ini dijalankan oleh {operator}. Yang kami simpan: isi laporan Anda (kategori, "
+        "Pengelola: {operator}. Yang kami simpan: isi laporan Anda (kategori, "
         "terlapor, lokasi, tanggal, kronologi, bukti, saksi). Identitas akun Anda dienkripsi "
         "dan tidak pernah ditampilkan kepada petugas Bawaslu mana pun. Draf yang tidak dikirim "
         "dihapus setelah {days} hari; laporan yang dikirim disimpan selama ditangani Bawaslu.\n"
@@ -25,7 +25,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "dokumen, video, dan rekaman suara tetap bisa mengungkap siapa Anda.\n\n"
         "Ketik /batal kapan saja untuk membatalkan, /bantuan untuk bantuan.",
         "Welcome to Netra, the ASN-neutrality reporting channel for Bawaslu.\n\n"
-        "This Netra is run by {operator}. What we store: the content of your report "
+        "Operated by: {operator}. What we store: the content of your report "
         "(category, reported person, place, dates, account of events, evidence, witnesses). "
         "Your account identity is encrypted and never shown to any Bawaslu officer. Drafts "
         "not sent are deleted after {days} days; sent reports are kept while Bawaslu handles "

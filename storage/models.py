@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import BlindIndex, Encrypted, EncryptedBytes, EncryptedJSON
@@ -37,6 +37,8 @@ class Office(SQLModel, table=True):
     # Office contacts are institutional, not reporter identity: stored plainly.
     telegram_chat_id: str | None = Field(default=None, max_length=64)
     email: str | None = Field(default=None, max_length=254)
+    # The language of the office's daily digest (id | en).
+    digest_lang: str = Field(default="id", max_length=5)
 
 
 class Reporter(SQLModel, table=True):
@@ -289,3 +291,144 @@ class RateBudget(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)  # e.g. "telegram:bulk"
     tokens: float
     updated_at: datetime
+
+
+# --- issue 8: daily digest ---------------------------------------------------------------------
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest edition of one office on one local date through one channel.
+
+    The unique key is the claim: the process whose INSERT wins builds the digest and puts it in
+    the outbox in the same transaction, so every process may try and exactly one sends. ``channel``
+    ``none`` records a digest of an office without any channel (shown, never sent). ``attempt``
+    is 0 for the scheduled digest and counts deliberate re-sends.
+    """
+
+    __table_args__ = (
+        UniqueConstraint(
+            "office_code", "local_date", "edition", "channel", "attempt", name="uq_digestrun_slot"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    local_date: date = Field(index=True)
+    edition: str = Field(max_length=8)  # pagi | malam
+    channel: str = Field(max_length=12)  # telegram | email | none
+    attempt: int = 0
+    late: bool = False
+    claimed_at: datetime
+    outbox_id: int | None = Field(default=None, index=True)
+    officer_id: int | None = Field(default=None, foreign_key="officer.id")
+
+
+class OfficeLinkCode(SQLModel, table=True):
+    """A one-time code that links a Telegram chat to an office (``/hubungkan KODE``).
+
+    Only the code's SHA-256 is stored; it expires, and using it once spends it.
+    """
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    officer_id: int | None = Field(default=None, foreign_key="officer.id")
+
+
+# The digest reads an office's tickets by status and age, and new tickets by age: these make
+# each office's digest cost follow its own tickets, not the whole table.
+Index(
+    "ix_ticket_office_status_created",
+    Ticket.__table__.c.office_code,  # type: ignore[attr-defined]
+    Ticket.__table__.c.status,  # type: ignore[attr-defined]
+    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+Index(
+    "ix_ticket_office_created",
+    Ticket.__table__.c.office_code,  # type: ignore[attr-defined]
+    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+Index(
+    "ix_ticketevent_kind_at",
+    TicketEvent.__table__.c.kind,  # type: ignore[attr-defined]
+    TicketEvent.__table__.c.at,  # type: ignore[attr-defined]
+)
+
+
+# --- issue 13: reminder broadcasts ---------------------------------------------------------------
+
+
+class Subscriber(SQLModel, table=True):
+    """What an opted-in person chose for announcements: region and language, nothing else.
+
+    Who they are stays in ``Reporter`` (encrypted address, blind-indexed lookup); this row holds
+    only what the audience filter and the sending hours need. The region is the one the person
+    gave when subscribing, never one taken from their reports (that would tie a reporter to a
+    place). ``channel`` is plain so broadcasts can be planned per platform rate.
+    """
+
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), primary_key=True)
+    )
+    channel: str = Field(max_length=16, index=True)
+    region_code: str | None = Field(default=None, max_length=8, index=True)
+    timezone: str | None = Field(default=None, max_length=32)  # None: WIB-safe sending hours
+    lang: str = Field(default="id", max_length=5)
+    created_at: datetime
+
+
+class Broadcast(SQLModel, table=True):
+    """A reminder campaign: text, audience, schedule, the two admins, and its running counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    template_key: str | None = Field(default=None, max_length=64)
+    body_id: str = Field(max_length=1000)
+    body_en: str = Field(max_length=1000)
+    # Audience: comma-separated region codes (provinces and/or kab/kota); empty = everyone.
+    regions: str = Field(default="", max_length=4000)
+    lang: str | None = Field(default=None, max_length=5)  # None = every language
+    channels: str = Field(default="telegram,whatsapp,local", max_length=64)
+    whatsapp_content_sid: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="draft", index=True, max_length=12)
+    created_by: int = Field(foreign_key="officer.id")
+    approved_by: int | None = Field(default=None, foreign_key="officer.id")
+    created_at: datetime
+    approved_at: datetime | None = None
+    deadline: datetime
+    planned_start: datetime | None = None
+    materialized: bool = False
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class BroadcastDelivery(SQLModel, table=True):
+    """One recipient of one broadcast: the row that makes sending exactly-once and resumable."""
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "reporter_id", name="uq_delivery_recipient"),
+        Index("ix_delivery_queue", "broadcast_id", "channel", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("broadcast.id", ondelete="CASCADE"), nullable=False)
+    )
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str = Field(max_length=16)
+    timezone: str | None = Field(default=None, max_length=32)
+    lang: str = Field(default="id", max_length=5)
+    status: str = Field(default="pending", max_length=12)  # pending|sending|sent|failed|...
+    attempts: int = 0
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None

@@ -192,7 +192,18 @@ def clocks(
     )
 
 
-def escalation_cutoff(now: datetime, windows: Windows) -> datetime:
-    """Only tickets received before this moment can be past their window at ``now`` (a coarse
-    bound for the query; ``processing_due`` decides each ticket in its office's zone)."""
+def escalation_cutoff(now: datetime, windows: Windows) -> tuple[datetime, datetime]:
+    """Receipt moments before which a ticket (no info asked / info asked) is surely overdue.
+
+    Whole days from receipt; ``processing_due`` is exact (end of the office's local day, the
+    extension only when asked in time). Used where a single SQL condition is needed.
+    """
+    plain = now - timedelta(days=windows.processing_days)
+    extended = now - timedelta(days=windows.processing_days + windows.info_extension_days)
+    return plain, extended
+
+
+def overdue_candidates_before(now: datetime, windows: Windows) -> datetime:
+    """Only tickets received before this moment can be past their window at ``now``: a coarse
+    bound for a query, after which ``processing_due`` decides each ticket in its office's zone."""
     return now - timedelta(days=windows.processing_days)

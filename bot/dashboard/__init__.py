@@ -45,7 +45,13 @@ def _extra_routers() -> list[APIRouter]:
     return routers
 
 
-EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity", "bot.dashboard.facts")
+EXTENSIONS = (
+    "bot.dashboard.followup",
+    "bot.dashboard.identity",
+    "bot.dashboard.office_page",
+    "bot.dashboard.broadcasts",
+    "bot.dashboard.facts",
+)
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -27,8 +27,8 @@ def settings(settings: Settings) -> Settings:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("id", ("dijalankan oleh " + OPERATOR, "end-to-end", "Meta dan Twilio", "7 hari")),
-        ("en", ("run by " + OPERATOR, "end-to-end", "Meta and Twilio", "7 days")),
+        ("id", ("Pengelola: " + OPERATOR, "end-to-end", "Meta dan Twilio", "7 hari")),
+        ("en", ("Operated by: " + OPERATOR, "end-to-end", "Meta and Twilio", "7 days")),
     ],
 )
 def test_consent_names_the_operator_who_can_read_and_how_long(netra, lang, words):
