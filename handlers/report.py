@@ -667,6 +667,25 @@ def on_edit_pick(turn: Turn, message: Inbound) -> str | None:
     return chosen.key
 
 
+# What a submission needs from the draft, and the step that asks for it.
+_REQUIRED = (
+    ("category", "category"),
+    ("position", "position"),
+    ("region_code", "region"),
+    ("incident_date", "incident_date"),
+    ("learned_date", "learned_date"),
+    ("description", "description"),
+)
+
+
+def _draft_gap(state: dict[str, object]) -> str | None:
+    """The first step whose answer is missing from the draft, or None when it is complete."""
+    for key, step in _REQUIRED:
+        if not state.get(key):
+            return step
+    return None
+
+
 def _submit(turn: Turn) -> str | None:
     s = turn.state
     limit = turn.policy.max_tickets_per_day
@@ -676,6 +695,14 @@ def _submit(turn: Turn) -> str | None:
         turn.say("daily_limit", limit=limit)
         return STAY
     region = turn.region()
+    gap = _draft_gap(s)
+    if gap is None and region is None and "region_code" not in s:
+        gap = "region"  # lost, not "tidak tahu" (which stores None: Bawaslu RI takes it)
+    if gap is not None:
+        # The draft lost a part (an old draft, a concurrent write): ask for it again rather
+        # than fail the turn, which the platform would retry forever.
+        turn.state["editing"] = True
+        return gap
     level = s.get("level", "unknown")
     learned = date.fromisoformat(s["learned_date"])
     last_day = _last_day(turn, learned)

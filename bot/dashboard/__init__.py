@@ -51,6 +51,8 @@ EXTENSIONS = (
     "bot.dashboard.office_page",
     "bot.dashboard.broadcasts",
     "bot.dashboard.facts",
+    "bot.dashboard.accounts",
+    "bot.dashboard.retention",
 )
 
 
