@@ -681,6 +681,8 @@ _REQUIRED = (
 def _draft_gap(state: dict[str, object]) -> str | None:
     """The first step whose answer is missing from the draft, or None when it is complete."""
     for key, step in _REQUIRED:
+        if key == "region_code" and key in state:
+            continue  # None here is the reporter's "tidak tahu": Bawaslu RI takes it
         if not state.get(key):
             return step
     return None
@@ -696,8 +698,6 @@ def _submit(turn: Turn) -> str | None:
         return STAY
     region = turn.region()
     gap = _draft_gap(s)
-    if gap is None and region is None and "region_code" not in s:
-        gap = "region"  # lost, not "tidak tahu" (which stores None: Bawaslu RI takes it)
     if gap is not None:
         # The draft lost a part (an old draft, a concurrent write): ask for it again rather
         # than fail the turn, which the platform would retry forever.
