@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     # each batch its own transaction; their periods are NETRA_RETENTION_*_DAYS above.
     purge_batch: int = Field(default=5000, ge=1, le=100_000, alias="NETRA_PURGE_BATCH")
 
+    # --- routing, facts and clocks (issue 9) ---
+    # Count the day the reporter learned of it as day 0 (last day = learned + 7) instead of
+    # day 1 (last day = learned + 6, the earlier and safe date told to reporters).
+    learned_day_is_day_zero: bool = Field(default=False, alias="NETRA_LEARNED_DAY_IS_DAY_ZERO")
+    # (``operator_name``, NETRA_OPERATOR_NAME, below is also named in the consent text.)
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

@@ -10,7 +10,8 @@ straight into the (encrypted) outbox row.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, insert, update
 from sqlmodel import Session, col, select
@@ -28,6 +29,7 @@ from storage.workflow import (
     check_transition,
     clean_note,
     escalation_cutoff,
+    extension_granted,
 )
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,22 @@ def change_status(
     note: str,
     now: datetime,
     destination: str | None = None,
+    register_number: str | None = None,
+    register_date: date | None = None,
+    windows: Windows | None = None,
 ) -> TicketEvent:
-    """Move a ticket to ``target`` with a note; raises ``WorkflowError`` when refused."""
-    cleaned = check_transition(ticket.status, target, note, destination)
+    """Move a ticket to ``target`` with a note; raises ``WorkflowError`` when refused.
+
+    Taking a ticket up stores where it went (and a *temuan*'s register entry) on the ticket.
+    """
+    cleaned = check_transition(
+        ticket.status, target, note, destination, (register_number, register_date)
+    )
     if target == "ditindaklanjuti" and destination in DESTINATIONS:
-        cleaned = f"[{destination}] {cleaned}"
+        ticket.destination = destination
+        if destination == "temuan":
+            ticket.destination_ref = (register_number or "").strip()
+            ticket.destination_date = register_date
     event = TicketEvent(
         ticket_id=_id(ticket),
         at=now,
@@ -63,7 +76,7 @@ def change_status(
     ticket.status = target
     ticket.updated_at = now
     if target == "perlu_info" and ticket.info_requested_at is None:
-        ticket.info_requested_at = now
+        _grant_extension(session, ticket, now, windows or Windows())
     session.add(ticket)
     audit.record(
         session,
@@ -112,6 +125,49 @@ def add_note(
     )
     session.add(event)
     audit.record(session, "note", now=now, officer=officer, ticket_id=ticket.id)
+    return event
+
+
+def reclassify(
+    session: Session,
+    *,
+    officer: Officer,
+    ticket: Ticket,
+    categories: list[str],
+    note: str,
+    now: datetime,
+) -> TicketEvent:
+    """Set the ticket's categories (the first is the main one) with a note on the timeline.
+
+    More than one may apply (social-media campaigning and a partisan appeal to subordinates).
+    """
+    from handlers.categories import BY_KEY
+
+    chosen = list(dict.fromkeys(c for c in categories if c in BY_KEY))
+    if not chosen or len(chosen) != len(set(categories)):
+        raise WorkflowError("unknown_category")
+    cleaned = clean_note(note)
+    before = ", ".join(filter(None, (ticket.category, *ticket.extra_categories.split(","))))
+    ticket.category = chosen[0]
+    ticket.extra_categories = ",".join(chosen[1:])
+    ticket.updated_at = now
+    session.add(ticket)
+    event = TicketEvent(
+        ticket_id=_id(ticket),
+        at=now,
+        kind="reclassified",
+        officer_id=officer.id,
+        body=f"{before} → {', '.join(chosen)}\n{cleaned}",
+    )
+    session.add(event)
+    audit.record(
+        session,
+        "reclassify",
+        now=now,
+        officer=officer,
+        ticket_id=ticket.id,
+        detail=",".join(chosen)[:300],
+    )
     return event
 
 
@@ -238,6 +294,18 @@ def escalate_overdue(
     return [code for _, code, _, _ in marked]
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _id(ticket: Ticket) -> int:
     assert ticket.id is not None
     return ticket.id
+
+
+def _grant_extension(session: Session, ticket: Ticket, now: datetime, windows: Windows) -> None:
+    """Mark information as asked, which extends the window, only while the window runs."""
+    office = session.get(Office, ticket.office_code)
+    zone = ZoneInfo(office.timezone if office else "Asia/Jakarta")
+    if extension_granted(ticket.created_at, now, windows, zone):
+        ticket.info_requested_at = now

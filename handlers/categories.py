@@ -1,11 +1,15 @@
 """The catalogue of ASN-neutrality violations offered to reporters.
 
-Ordered by how often Bawaslu saw them in 2020 (social media first), with the SKB 2022
-Lampiran II codes (D1–D13) and PP 94/2021 grounds an officer needs when assessing the case.
+Ordered by how often Bawaslu saw them (partisan activities first, as in the 2024 Pilkada,
+then social media, photos and attending declarations), with the legal references an officer
+needs when assessing the case. Party membership and campaign-team roles are separate entries
+because their sanctions differ (dismissal vs. a medium or heavy sanction).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -21,12 +25,47 @@ class Category:
         return self.label_en if lang == "en" else self.label_id
 
 
+# References are only those that can be checked against the project's domain notes: the SKB
+# Netralitas ASN 2022 (Lampiran II), PP 94/2021 Pasal 5 huruf n, UU 10/2016 Pasal 71 and 188,
+# PP 49/2018 for PPPK. Where no verified instrument applies (village heads, TNI/Polri under
+# their own laws, honorer and BUMN/BUMD staff) the reference is left empty rather than guessed.
+SKB = "SKB Netralitas ASN 2022, Lampiran II"
+PP94 = "PP 94/2021 Pasal 5 huruf n"
+PPPK = "PP 49/2018 (PPPK)"
+
 CATEGORIES: tuple[Category, ...] = (
     Category(
+        "mobilisasi",
+        "Kegiatan partisan: pertemuan, ajakan, atau membagi barang kepada bawahan, keluarga, "
+        "atau warga untuk calon",
+        "Partisan activities: meetings, appeals, or handing out goods to staff, family or the "
+        "public for a candidate",
+        f"{SKB}; {PP94} (mengerahkan ASN lain); {PPPK}",
+        (
+            "mobilisasi",
+            "mengerahkan",
+            "ajakan",
+            "mengajak",
+            "bawahan",
+            "pegawai",
+            "sembako",
+            "uang",
+            "amplop",
+            "pertemuan",
+            "kumpulkan",
+            "mobilise",
+            "mobilize",
+            "staff",
+            "goods",
+            "money",
+        ),
+    ),
+    Category(
         "medsos",
-        "Unggahan, like, share atau komentar mendukung calon di media sosial",
-        "Posting, liking, sharing or commenting in support of a candidate on social media",
-        "SKB 2022 D2, D6",
+        "Unggahan, like, share, komentar, atau ikut grup/akun kampanye calon di media sosial",
+        "Posting, liking, sharing, commenting, or joining a candidate's campaign group or "
+        "account on social media",
+        SKB,
         (
             "medsos",
             "media sosial",
@@ -48,24 +87,53 @@ CATEGORIES: tuple[Category, ...] = (
         ),
     ),
     Category(
-        "kampanye",
-        "Menghadiri atau ikut kampanye / deklarasi calon",
-        "Attending or taking part in a campaign or candidate declaration",
-        "SKB 2022 D4",
-        ("kampanye", "deklarasi", "rapat umum", "campaign", "rally", "declaration"),
-    ),
-    Category(
         "foto",
-        "Foto bersama calon dengan gaya / simbol dukungan",
-        "Photo with a candidate showing a partisan gesture or symbol",
-        "SKB 2022 D7",
+        "Foto bersama calon/tim dengan gaya, simbol partai, atau latar dukungan",
+        "Photo with a candidate or team showing a partisan gesture, party symbol or backdrop",
+        SKB,
         ("foto", "photo", "gestur", "gesture", "pose", "jari", "selfie"),
     ),
     Category(
+        "kampanye",
+        "Menghadiri deklarasi atau kampanye calon dan menunjukkan dukungan",
+        "Attending a candidate's declaration or campaign and showing support",
+        SKB,
+        ("kampanye", "deklarasi", "rapat umum", "campaign", "rally", "declaration"),
+    ),
+    Category(
+        "atribut",
+        "Memasang spanduk, baliho, atau alat peraga calon; berkampanye dengan atribut partai "
+        "atau atribut PNS",
+        "Putting up a candidate's banners, billboards or props; campaigning in party or "
+        "civil-service attributes",
+        f"{SKB}; {PP94}",
+        (
+            "atribut",
+            "kaos",
+            "spanduk",
+            "baliho",
+            "stiker",
+            "alat peraga",
+            "memasang",
+            "banner",
+            "t-shirt",
+            "attribute",
+            "sticker",
+            "billboard",
+        ),
+    ),
+    Category(
+        "keputusan",
+        "Keputusan atau tindakan yang menguntungkan / merugikan pasangan calon",
+        "Decisions or actions that favour or harm a candidate pair",
+        f"{SKB}; UU 10/2016 Pasal 71, 188",
+        ("keputusan", "kebijakan", "tindakan", "mutasi", "bansos", "program", "decision", "policy"),
+    ),
+    Category(
         "fasilitas",
-        "Memakai fasilitas, kendaraan atau anggaran kantor untuk calon",
-        "Using office facilities, vehicles or budget for a candidate",
-        "PP 94/2021 Pasal 5 huruf n; UU 10/2016 Pasal 71",
+        "Memakai fasilitas, kendaraan, atau anggaran negara untuk calon",
+        "Using state facilities, vehicles or budget for a candidate",
+        PP94,
         (
             "fasilitas",
             "mobil dinas",
@@ -81,92 +149,77 @@ CATEGORIES: tuple[Category, ...] = (
         ),
     ),
     Category(
-        "keputusan",
-        "Keputusan atau tindakan yang menguntungkan / merugikan pasangan calon",
-        "Decisions or actions that favour or harm a candidate pair",
-        "SKB 2022 D12; UU 10/2016 Pasal 71, 188",
-        ("keputusan", "kebijakan", "tindakan", "mutasi", "bansos", "program", "decision", "policy"),
-    ),
-    Category(
-        "atribut",
-        "Memakai atau membagikan atribut / alat peraga calon",
-        "Wearing or handing out a candidate's attributes or campaign props",
-        "SKB 2022 D1; PP 94/2021",
-        (
-            "atribut",
-            "kaos",
-            "spanduk",
-            "baliho",
-            "stiker",
-            "alat peraga",
-            "banner",
-            "t-shirt",
-            "attribute",
-            "sticker",
-            "billboard",
-        ),
-    ),
-    Category(
-        "mobilisasi",
-        "Mengerahkan bawahan / warga, ajakan, atau membagi barang untuk calon",
-        "Mobilising staff or citizens, appeals, or handing out goods for a candidate",
-        "SKB 2022 D8; PP 94/2021",
-        (
-            "mobilisasi",
-            "mengerahkan",
-            "ajakan",
-            "mengajak",
-            "bawahan",
-            "pegawai",
-            "sembako",
-            "uang",
-            "amplop",
-            "mobilise",
-            "mobilize",
-            "staff",
-            "goods",
-            "money",
-        ),
+        "partai",
+        "Menjadi anggota atau pengurus partai politik",
+        "Being a member or official of a political party",
+        SKB,
+        ("partai", "anggota partai", "pengurus partai", "kader", "party"),
     ),
     Category(
         "tim_kampanye",
-        "Menjadi tim kampanye, tim sukses, konsultan, atau pengurus partai",
-        "Being part of a campaign team, adviser, or party member / official",
-        "SKB 2022 D5, D9, D10",
+        "Menjadi tim kampanye, tim sukses, tenaga ahli, atau konsultan calon",
+        "Being on a candidate's campaign team, an expert or a consultant",
+        SKB,
         (
             "tim kampanye",
             "tim sukses",
             "timses",
             "relawan",
             "konsultan",
-            "partai",
+            "tenaga ahli",
             "campaign team",
-            "party",
         ),
+    ),
+    Category(
+        "dukungan_perseorangan",
+        "Memberi surat dukungan atau mengumpulkan fotokopi KTP untuk calon perseorangan",
+        "Giving a support letter or collecting ID-card copies for an independent candidate",
+        SKB,
+        ("ktp", "fotokopi ktp", "calon perseorangan", "independen", "surat dukungan", "id card"),
+    ),
+    Category(
+        "bakal_calon",
+        "Mendekati partai atau masyarakat sebagai bakal calon tanpa cuti",
+        "Approaching a party or the public as a would-be candidate without unpaid leave",
+        SKB,
+        ("bakal calon", "mencalonkan", "pendaftaran calon", "cuti"),
     ),
     Category(
         "kepala_desa",
         "Kepala desa / perangkat desa tidak netral",
         "A village head or village official not neutral",
-        "UU 6/2014 Pasal 29, 51; UU 10/2016 Pasal 71",
-        ("kepala desa", "kades", "perangkat desa", "lurah", "desa", "village"),
+        "",
+        ("kepala desa", "kades", "perangkat desa", "kepdes", "village head"),
     ),
     Category(
         "tni_polri",
         "Anggota TNI / Polri tidak netral",
         "A member of the armed forces (TNI) or police (Polri) not neutral",
-        "UU 34/2004 Pasal 39; UU 2/2002 Pasal 28",
+        "",
         ("tni", "polri", "polisi", "tentara", "babinsa", "police", "army", "military"),
     ),
     Category(
         "lainnya",
-        "Lainnya",
-        "Other",
-        "SKB 2022 D3, D11, D13",
+        "Lainnya (termasuk PPPK, honorer, pegawai BUMN/BUMD)",
+        "Other (including PPPK, honorary and BUMN/BUMD staff)",
+        SKB,
         ("lainnya", "lain", "lain-lain", "other", "others"),
     ),
 )
 
 BY_KEY: dict[str, Category] = {c.key: c for c in CATEGORIES}
-# Reported people in these categories are local by nature: no need to ask the institution level.
-LOCAL_BY_NATURE = frozenset({"kepala_desa"})
+# Categories that tell the institution level by themselves: it is not asked.
+LOCAL_BY_NATURE: dict[str, str] = {"kepala_desa": "kabkota", "tni_polri": "tni_polri"}
+
+
+def matching_categories(text: str) -> list[str]:
+    """Category keys whose keywords appear in typed text, in catalogue order."""
+    words = f" {normalise_words(text)} "
+    if len(words) > 200:
+        return []
+    return [c.key for c in CATEGORIES if any(f" {kw} " in words for kw in c.keywords)]
+
+
+def normalise_words(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/@-]", " ", folded)).strip()

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["format_date", "parse_date"]
+__all__ = ["DateReading", "format_date", "format_day", "parse_date", "read_date"]
 
 # Anything longer than this is not a date someone typed; refusing early also keeps
 # regex work bounded on hostile or accidental pastes.
@@ -100,6 +101,8 @@ _MONTHS: dict[str, int] = {
     "agu": 8,
     "agt": 8,
     "ags": 8,
+    "agst": 8,
+    "agts": 8,
     "aug": 8,
     # September
     "september": 9,
@@ -150,6 +153,7 @@ _NUMBER_WORDS: dict[str, int] = {
 
 _UNIT_DAYS: dict[str, int] = {
     "hari": 1,
+    "hr": 1,
     "day": 1,
     "days": 1,
     "minggu": 7,
@@ -203,12 +207,167 @@ _MONTH_DAY = re.compile(
 # "2 hari lalu", "dua hari yang lalu", "3 days ago", "1 week ago", "a week ago".
 # The count is capped at four digits so an absurd number cannot overflow timedelta.
 _RELATIVE_COUNTED = re.compile(
-    r"^([0-9]{1,4}|[a-z]+)\s+(hari|minggu|pekan|days?|weeks?)\s+(?:(?:yang|yg)\s+)?(?:lalu|ago)$",
+    r"^([0-9]{1,4}|[a-z]+)\s+(hari|hr|minggu|pekan|days?|weeks?)\s+(?:(?:yang|yg)\s+)?(?:lalu|ago)$",
     _FLAGS,
 )
 
 # The Indonesian "se-" prefix meaning "one": "sehari lalu", "seminggu yang lalu".
 _RELATIVE_SE = re.compile(r"^se(hari|minggu|pekan)\s+(?:(?:yang|yg)\s+)?lalu$", _FLAGS)
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """What a typed date says: the day, a time of day if one was given, or that it was vague.
+
+    ``vague`` is set for "minggu lalu" / "bulan lalu": a span, not a day; the caller asks for
+    the exact day rather than guessing.
+    """
+
+    day: date | None
+    time_of_day: str | None = None
+    vague: bool = False
+
+
+_WEEKDAY_NAMES: dict[str, int] = {
+    "senin": 0,
+    "sen": 0,
+    "monday": 0,
+    "mon": 0,
+    "selasa": 1,
+    "sel": 1,
+    "tuesday": 1,
+    "tue": 1,
+    "rabu": 2,
+    "rab": 2,
+    "wednesday": 2,
+    "wed": 2,
+    "kamis": 3,
+    "kam": 3,
+    "thursday": 3,
+    "thu": 3,
+    "jumat": 4,
+    "jum'at": 4,
+    "jum": 4,
+    "friday": 4,
+    "fri": 4,
+    "sabtu": 5,
+    "sab": 5,
+    "saturday": 5,
+    "sat": 5,
+    "minggu": 6,
+    "ahad": 6,
+    "min": 6,
+    "sunday": 6,
+    "sun": 6,
+}
+_WEEKDAY_ALT = "|".join(sorted(map(re.escape, _WEEKDAY_NAMES), key=len, reverse=True))
+# "Senin, 16 September 2024", "Rabu 9 Okt", "hari Sabtu tgl 12": a weekday before a date.
+_LEADING_WEEKDAY = re.compile(rf"^(?:hari\s+)?(?:{_WEEKDAY_ALT})\b[,.]?\s*(?=[0-9]|tgl|tanggal)")
+# "Senin kemarin", "sabtu lalu", "last friday", "hari minggu lalu": the latest such day.
+_PAST_WEEKDAY = re.compile(
+    rf"^(?:(?:hari\s+)?({_WEEKDAY_ALT})\s+(?:kemarin|kemaren|kmrn|lalu|(?:yang|yg)\s+lalu)"
+    rf"|last\s+({_WEEKDAY_ALT}))$"
+)
+_PARTS_OF_DAY = ("pagi", "siang", "sore", "malam")
+# A time after the date: "pukul 09.00", "jam 9", ", 14:30 wita", "jam 7 malam".
+_TIME_SUFFIX = re.compile(
+    r"(?:\s*,\s*|\s+)(?:(?:pukul|pkl\.?|jam|at)\s*)?([0-9]{1,2})(?:[.:]([0-9]{2}))?"
+    r"(?:\s*(pagi|siang|sore|malam))?(?:\s*(?:wib|wita|wit))?$"
+)
+_TIME_KEYWORD = re.compile(r"(?:pukul|pkl|jam|at)\s*[0-9]")
+_PART_SUFFIX = re.compile(r"\s+(pagi|siang|sore|malam)$")
+_SPANS = frozenset(
+    {
+        "minggu lalu",
+        "minggu kemarin",
+        "minggu kemaren",
+        "pekan lalu",
+        "bulan lalu",
+        "bulan kemarin",
+        "last week",
+        "last month",
+        "beberapa hari lalu",
+        "beberapa hari yang lalu",
+    }
+)
+# Relative phrases that also say the part of the day (days back, part).
+_RELATIVE_PARTS: dict[str, tuple[int, str]] = {
+    "tadi pagi": (0, "pagi"),
+    "pagi ini": (0, "pagi"),
+    "pagi tadi": (0, "pagi"),
+    "tadi siang": (0, "siang"),
+    "siang tadi": (0, "siang"),
+    "tadi sore": (0, "sore"),
+    "sore tadi": (0, "sore"),
+    "tadi malam": (1, "malam"),
+    "semalam": (1, "malam"),
+    "tadi subuh": (0, "pagi"),
+    "this morning": (0, "pagi"),
+    "last night": (1, "malam"),
+}
+# Days ahead: the caller says "not yet happened" rather than "unreadable".
+_FUTURE_RELATIVE: dict[str, int] = {"besok": 1, "besuk": 1, "tomorrow": 1, "lusa": 2}
+# A year-less date at most this far ahead is a date not yet reached this year, not last year's.
+_AHEAD_DAYS = 31
+
+
+def read_date(text: str, today: date) -> DateReading:
+    """Read a typed date with its time of day; see ``parse_date`` for the accepted forms."""
+    if not isinstance(text, str):
+        return DateReading(None)
+    cleaned = _normalise_spaced(text)
+    if cleaned is None:
+        return DateReading(None)
+    if cleaned in _SPANS:
+        return DateReading(None, vague=True)
+    day_of_month = re.fullmatch(r"(?:(?:pada\s+)?(?:tanggal|tgl\.?|tg\.?)\s*)([0-9]{1,2})", cleaned)
+    cleaned = _PREFIX.sub("", cleaned, count=1).strip()
+    time_of_day: str | None = None
+    parts = _RELATIVE_PARTS.get(cleaned)
+    if parts is not None:
+        return DateReading(today - timedelta(days=parts[0]), parts[1])
+    found = _TIME_SUFFIX.search(cleaned)
+    if found and (_TIME_KEYWORD.search(found.group(0)) or "," in found.group(0)):
+        hour, minute, part = found.groups()
+        if int(hour) > 23 or int(minute or 0) > 59:
+            return DateReading(None)
+        time_of_day = f"{int(hour):02d}.{minute or '00'}" + (f" {part}" if part else "")
+        cleaned = cleaned[: found.start()].rstrip(" ,")
+    else:
+        part_found = _PART_SUFFIX.search(cleaned)
+        if part_found and cleaned[: part_found.start()]:
+            time_of_day = part_found.group(1)
+            cleaned = cleaned[: part_found.start()]
+    cleaned = _LEADING_WEEKDAY.sub("", cleaned, count=1).strip()
+    cleaned = _PREFIX.sub("", cleaned, count=1).strip()
+    result: date | None
+    try:
+        if day_of_month is not None:
+            result = _nearest(int(day_of_month.group(1)), today)
+        else:
+            result = _parse_weekday(cleaned, today) or _parse_relative(cleaned, today)
+            if result is None:
+                result = _parse_absolute(cleaned, today)
+    except (ValueError, OverflowError):
+        return DateReading(None)
+    if result is None or not _MIN_YEAR <= result.year <= _MAX_YEAR:
+        return DateReading(None)
+    return DateReading(result, time_of_day)
+
+
+def _parse_weekday(text: str, today: date) -> date | None:
+    """ "Senin kemarin", "sabtu lalu": the latest such weekday strictly before today."""
+    match = _PAST_WEEKDAY.match(text)
+    if match is None:
+        return None
+    weekday = _WEEKDAY_NAMES[match.group(1) or match.group(2)]
+    back = (today.weekday() - weekday) % 7 or 7
+    return today - timedelta(days=back)
+
+
+def _nearest(day: int, today: date) -> date:
+    """ "tgl 5": day 5 of this month (which may lie ahead: not yet happened)."""
+    return date(today.year, today.month, day)
 
 
 def parse_date(text: str, today: date) -> date | None:
@@ -226,20 +385,7 @@ def parse_date(text: str, today: date) -> date | None:
     outside 2000-2100, over-long or hostile input) so a conversation handler can simply
     ask again.
     """
-    if not isinstance(text, str):
-        return None
-    cleaned = _normalise(text)
-    if cleaned is None:
-        return None
-    try:
-        result = _parse_relative(cleaned, today)
-        if result is None:
-            result = _parse_absolute(cleaned, today)
-    except (ValueError, OverflowError):
-        return None
-    if result is None or not _MIN_YEAR <= result.year <= _MAX_YEAR:
-        return None
-    return result
+    return read_date(text, today).day
 
 
 def format_date(d: date, lang: str) -> str:
@@ -252,6 +398,28 @@ def format_date(d: date, lang: str) -> str:
     """
     names = _MONTH_NAMES_EN if lang.strip().lower().startswith("en") else _MONTH_NAMES_ID
     return f"{d.day} {names[d.month - 1]} {d.year}"
+
+
+_WEEKDAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def format_day(d: date, lang: str) -> str:
+    """'Sabtu, 12 Oktober 2024': the weekday lets a reporter catch a misread date at a glance."""
+    english = lang.strip().lower().startswith("en")
+    names = _WEEKDAYS_EN if english else _WEEKDAYS_ID
+    return f"{names[d.weekday()]}, {format_date(d, lang)}"
+
+
+def _normalise_spaced(text: str) -> str | None:
+    """Like ``_normalise`` but keeps a leading "tgl" and closes spaces around separators."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > _MAX_INPUT_LENGTH:
+        return None
+    collapsed = " ".join(stripped.lower().split())
+    collapsed = collapsed.rstrip(string.punctuation.replace("'", "") + " ")
+    collapsed = re.sub(r"(?<=[0-9])\s*([/-])\s*(?=[0-9])", r"\1", collapsed)
+    return collapsed or None
 
 
 def _normalise(text: str) -> str | None:
@@ -270,6 +438,9 @@ def _parse_relative(text: str, today: date) -> date | None:
     fixed = _FIXED_RELATIVE.get(text)
     if fixed is not None:
         return today - timedelta(days=fixed)
+    ahead = _FUTURE_RELATIVE.get(text)
+    if ahead is not None:
+        return today + timedelta(days=ahead)
 
     match = _RELATIVE_SE.match(text)
     if match:
@@ -336,8 +507,16 @@ def _latest_not_after(day: int, month: int, today: date) -> date | None:
     """The most recent (day, month) on or before today, or None if it never exists.
 
     Walks back year by year so 29 February resolves to the last leap year and
-    31 February (never valid) gives None instead of looping.
+    31 February (never valid) gives None instead of looping. A day at most a month ahead this
+    year is returned as it is: "12 okt" typed on 10 October has not happened yet, and the
+    caller asks again instead of filing it a year back.
     """
+    try:
+        this_year = date(today.year, month, day)
+    except ValueError:
+        this_year = None
+    if this_year is not None and 0 < (this_year - today).days <= _AHEAD_DAYS:
+        return this_year
     for year in range(today.year, today.year - _MAX_YEARS_BACK - 1, -1):
         try:
             candidate = date(year, month, day)

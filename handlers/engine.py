@@ -29,6 +29,7 @@ from storage.db import ConcurrentUpdate
 from storage.inbound import first_sighting
 from storage.models import Conversation, Evidence, Reporter
 from storage.regions import Region, RegionDirectory
+from storage.workflow import Windows
 
 STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
 DEFAULT_TZ = "Asia/Jakarta"
@@ -62,12 +63,25 @@ class Policy:
     idle: timedelta = timedelta(minutes=30)
     draft_retention: timedelta = timedelta(days=7)
     reporting_window_days: int = 7
+    learned_day_is_day_zero: bool = False
+    processing_days: int = 3
+    info_extension_days: int = 2
+    operator_name: str = "Bawaslu RI melalui Netra"
     max_tickets_per_day: int = 5
     status_max_failures: int = 5
     status_lockout: timedelta = timedelta(minutes=60)
     description_max: int = 3000
     evidence_max_items: int = 10
     max_file_bytes: int = 20 * 1024 * 1024
+
+    def windows(self) -> Windows:
+        """The legal windows in the shape ``storage.workflow`` computes clocks from."""
+        return Windows(
+            reporting_days=self.reporting_window_days,
+            processing_days=self.processing_days,
+            info_extension_days=self.info_extension_days,
+            learned_day_is_day_zero=self.learned_day_is_day_zero,
+        )
 
 
 @dataclass(frozen=True)
@@ -184,7 +198,7 @@ class Engine:
         receipts: ReceiptHasher | None = None,
         locate: Callable[[float, float], Region | None] | None = None,
     ) -> None:
-        from handlers import followup, identity, report, status, subscribe  # step tables use Turn
+        from handlers import details, followup, identity, report, status, subscribe
 
         self.regions = regions
         self.policy = policy or Policy()
@@ -194,6 +208,7 @@ class Engine:
             s.name: s
             for s in (
                 *report.STEPS,
+                *details.STEPS,
                 *status.STEPS,
                 *followup.STEPS,
                 *identity.STEPS,

@@ -7,6 +7,10 @@ reporter's language, so they share this.
 
 from __future__ import annotations
 
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from handlers.documents import neutral_name, strip_document_metadata
 from handlers.engine import Turn
 from handlers.media import MediaRejected, check, strip_image_metadata
 from handlers.types import Attachment
@@ -24,10 +28,27 @@ def file_attachment(
         data, content_type = attachment.data, attachment.content_type
         if kind == "photo":
             data, content_type = strip_image_metadata(data, content_type)
+        elif kind == "document":
+            data = strip_document_metadata(data, content_type)
     except MediaRejected as rejected:
         turn.say("media_too_large" if rejected.reason == "too_large" else "media_unsupported")
         return None
-    return _store(turn, kind, content_type, data, attachment.filename, ticket_id=ticket_id)
+    name = neutral_name(_files_so_far(turn, ticket_id) + 1, content_type)
+    if kind != "photo":
+        turn.say("metadata_warning")  # documents, videos and voice notes can still identify
+    return _store(turn, kind, content_type, data, name, ticket_id=ticket_id)
+
+
+def _files_so_far(turn: Turn, ticket_id: int | None) -> int:
+    """Files already on the ticket (or in the reporter's draft), for a neutral running number."""
+    query = select(func.count()).select_from(Evidence).where(col(Evidence.data).is_not(None))
+    if ticket_id is not None:
+        query = query.where(Evidence.ticket_id == ticket_id)
+    else:
+        query = query.where(
+            Evidence.reporter_id == turn.reporter.id, col(Evidence.ticket_id).is_(None)
+        )
+    return int(turn.session.exec(query).one())
 
 
 def file_link(turn: Turn, link: str, *, ticket_id: int | None = None) -> int:

@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from handlers.dates import format_day
 from handlers.engine import STAY, Step, Turn, normalise
 from handlers.evidence import file_attachment, file_link
 from handlers.messages import t
@@ -29,7 +31,8 @@ from handlers.report import URL
 from handlers.types import Choice, Inbound, Reply
 from storage import outbox
 from storage.db import ConcurrentUpdate
-from storage.models import Conversation, Reporter, Ticket, TicketEvent
+from storage.models import Conversation, Office, Reporter, Ticket, TicketEvent
+from storage.workflow import Windows, extension_granted, processing_due
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +57,33 @@ class RelayResult:
     event: TicketEvent
 
 
-def question_reply(lang: str, code: str, question: str, *, draft: bool) -> Reply:
+def question_reply(
+    lang: str, code: str, question: str, *, draft: bool, answer_by: str | None = None
+) -> Reply:
     text = t("followup_question", lang, code=code, question=question)
+    if answer_by:
+        text += "\n\n" + t("followup_answer_by", lang, date=answer_by)
     if draft:
         text += "\n\n" + t("followup_draft_kept", lang)
     return Reply(text, (Choice("lewati", t("choice_skip_question", lang)),), accepts_media=True)
 
 
+def answer_by(session: Session, ticket: Ticket, windows: Windows, lang: str) -> str:
+    """The last day an answer still helps: the end of the ticket's processing window."""
+    office = session.get(Office, ticket.office_code)
+    zone = ZoneInfo(office.timezone if office else "Asia/Jakarta")
+    due = processing_due(ticket.created_at, ticket.info_requested_at, windows, zone)
+    return format_day(due.astimezone(zone).date(), lang)
+
+
 def relay_question(
-    session: Session, *, ticket: Ticket, officer_id: int | None, text: str, now: datetime
+    session: Session,
+    *,
+    ticket: Ticket,
+    officer_id: int | None,
+    text: str,
+    now: datetime,
+    windows: Windows | None = None,
 ) -> RelayResult:
     """Record an officer's question and send it to the ticket's reporter, anonymously.
 
@@ -79,8 +100,12 @@ def relay_question(
         ticket_id=ticket.id, at=now, kind="question", officer_id=officer_id, body=question
     )
     session.add(event)
-    if ticket.info_requested_at is None:
-        ticket.info_requested_at = now  # the processing window gets its +2 days
+    office = session.get(Office, ticket.office_code)
+    zone = ZoneInfo(office.timezone if office else "Asia/Jakarta")
+    if ticket.info_requested_at is None and extension_granted(
+        ticket.created_at, now, windows or Windows(), zone
+    ):
+        ticket.info_requested_at = now  # asked in time: the processing window gets its +2 days
         session.add(ticket)
     session.flush()
     reporter = None
@@ -105,7 +130,13 @@ def relay_question(
         state["followup_return"] = step
         state.pop("followup_answered_at", None)
         state["followup_items"] = 0
-        reply = question_reply(reporter.lang, ticket.code, question, draft=_is_draft(step))
+        reply = question_reply(
+            reporter.lang,
+            ticket.code,
+            question,
+            draft=_is_draft(step),
+            answer_by=answer_by(session, ticket, windows or Windows(), reporter.lang),
+        )
         outbox.enqueue(
             session,
             transport=reporter.channel,
@@ -192,6 +223,7 @@ def ask_followup_answer(turn: Turn) -> None:
         ticket.code,
         event.body or "",
         draft=_is_draft(turn.state.get("followup_return")),
+        answer_by=answer_by(turn.session, ticket, turn.policy.windows(), turn.lang),
     )
     turn.replies.append(reply)
 

@@ -96,7 +96,12 @@ def _offer_choices(turn: Turn) -> tuple[Choice, ...]:
 
 
 def ask_identity_offer(turn: Turn) -> None:
-    turn.say("identity_offer", office=_office_name(turn), choices=_offer_choices(turn))
+    turn.say(
+        "identity_offer",
+        office=_office_name(turn),
+        days=turn.policy.reporting_window_days,
+        choices=_offer_choices(turn),
+    )
 
 
 def _lapsed(turn: Turn) -> bool:

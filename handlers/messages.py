@@ -7,28 +7,33 @@ because Telegram and WhatsApp would each read it differently.
 from __future__ import annotations
 
 from handlers.messages_aside import TEXTS as ASIDE_TEXTS
+from handlers.messages_facts import TEXTS as FACT_TEXTS
 
 LANGS = ("id", "en")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     "welcome": (
         "Selamat datang di Netra, kanal aduan netralitas ASN untuk Bawaslu.\n\n"
-        "Yang kami simpan: isi laporan Anda (kategori, terlapor, lokasi, tanggal, kronologi, "
-        "bukti, saksi). Identitas akun Anda dienkripsi dan tidak pernah ditampilkan kepada "
-        "petugas Bawaslu mana pun.\n"
-        "Saran: jangan tulis nama Anda sendiri di laporan, dan hapus metadata foto bila bisa "
-        "(Netra juga menghapusnya).\n"
-        "Catatan jujur: pesan Telegram/WhatsApp tidak terenkripsi ujung-ke-ujung sampai ke "
-        "Netra; platform dapat melihat bahwa Anda mengirim pesan.\n\n"
+        "Pengelola: {operator}. Yang kami simpan: isi laporan Anda (kategori, "
+        "terlapor, lokasi, tanggal, kronologi, bukti, saksi). Identitas akun Anda dienkripsi "
+        "dan tidak pernah ditampilkan kepada petugas Bawaslu mana pun. Draf yang tidak dikirim "
+        "dihapus setelah {days} hari; laporan yang dikirim disimpan selama ditangani Bawaslu.\n"
+        "Catatan jujur: percakapan dengan Netra tidak terenkripsi end-to-end (ujung-ke-ujung). "
+        "Telegram, atau Meta dan Twilio untuk WhatsApp, dapat membaca pesan Anda dan tahu akun "
+        "mana yang mengirimnya.\n"
+        "Saran: jangan tulis nama Anda sendiri di laporan. Netra menghapus metadata foto; "
+        "dokumen, video, dan rekaman suara tetap bisa mengungkap siapa Anda.\n\n"
         "Ketik /batal kapan saja untuk membatalkan, /bantuan untuk bantuan.",
         "Welcome to Netra, the ASN-neutrality reporting channel for Bawaslu.\n\n"
-        "What we store: the content of your report (category, reported person, place, dates, "
-        "account of events, evidence, witnesses). Your account identity is encrypted and never "
-        "shown to any Bawaslu officer.\n"
-        "Advice: do not write your own name in the report, and remove photo metadata if you "
-        "can (Netra removes it too).\n"
-        "To be honest: Telegram/WhatsApp messages are not end-to-end encrypted up to Netra; "
-        "the platform can see that you sent messages.\n\n"
+        "Operated by: {operator}. What we store: the content of your report "
+        "(category, reported person, place, dates, account of events, evidence, witnesses). "
+        "Your account identity is encrypted and never shown to any Bawaslu officer. Drafts "
+        "not sent are deleted after {days} days; sent reports are kept while Bawaslu handles "
+        "them.\n"
+        "To be honest: this chat is not end-to-end encrypted. Telegram, or Meta and Twilio "
+        "for WhatsApp, can read your messages and know which account sent them.\n"
+        "Advice: do not write your own name in the report. Netra removes photo metadata; "
+        "documents, videos and voice notes can still reveal who you are.\n\n"
         "Type /batal (cancel) at any time to cancel, /bantuan (help) for help.",
     ),
     "ask_consent": (
@@ -76,13 +81,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Instansi terlapor termasuk pemerintahan tingkat mana?",
         "Which level of government does that institution belong to?",
     ),
-    "level_kabkota": (
-        "Kabupaten/kota (termasuk kecamatan, kelurahan, sekolah)",
-        "Regency/city (including districts, villages, schools)",
-    ),
-    "level_provinsi": ("Pemerintah provinsi", "Provincial government"),
-    "level_pusat": ("Kementerian / lembaga pusat", "National ministry or agency"),
-    "level_unknown": ("Tidak tahu", "I don't know"),
     "bad_level": (
         'Pilih salah satu tingkat dari daftar, atau "Tidak tahu".',
         'Pick one level from the list, or "I don\'t know".',
@@ -99,9 +97,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "ask_region": (
         'Langkah 3/8. Di kabupaten/kota mana kejadiannya? Contoh: "Kab. Bima", '
-        '"Kota Bekasi", "Sinjai". Bila hanya tahu provinsinya, tulis provinsinya.',
+        '"Kota Bekasi", "Sinjai". Bila hanya tahu provinsinya, tulis provinsinya; bila tidak '
+        'tahu sama sekali (misalnya unggahan daring), tulis "tidak tahu".',
         'Step 3/8. In which regency or city did it happen? E.g. "Kab. Bima", "Kota Bekasi", '
-        '"Sinjai". If you only know the province, write the province.',
+        '"Sinjai". If you only know the province, write the province; if you do not know at '
+        'all (an online post, say), write "don\'t know".',
     ),
     "region_ambiguous": (
         'Nama "{text}" dipakai lebih dari satu daerah. Yang mana?',
@@ -147,10 +147,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'I could not read that date. Write it like "17/9/2024", "17 September 2024", '
         '"today" or "yesterday".',
     ),
-    "future_date": (
-        "Tanggal {date} belum terjadi. Tulis tanggal kejadian yang sudah lewat atau hari ini.",
-        "{date} is in the future. Write a date that is today or in the past.",
-    ),
     "ask_learned_date": (
         "Kapan Anda mengetahui kejadian itu? Biasanya hari yang sama.",
         "When did you learn about it? Usually the same day.",
@@ -158,14 +154,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "learned_before_incident": (
         "Tanggal mengetahui ({learned}) tidak boleh sebelum tanggal kejadian ({incident}).",
         "The date you learned of it ({learned}) cannot be before the incident ({incident}).",
-    ),
-    "late_notice": (
-        "Perhatian: batas laporan resmi adalah {days} hari sejak Anda mengetahuinya "
-        "(sampai {deadline}), dan sudah lewat. Anda tetap boleh melanjutkan: Bawaslu dapat "
-        "menjadikan informasi ini temuan. Laporan Anda akan ditandai terlambat.",
-        "Note: the formal reporting window is {days} days from when you learned of it "
-        "(until {deadline}), and it has passed. You may still continue: Bawaslu can turn this "
-        "information into its own finding. Your report will be marked late.",
     ),
     "ask_description": (
         "Langkah 5/8. Ceritakan apa yang terjadi: siapa melakukan apa, di mana tepatnya, "
@@ -389,6 +377,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 CATALOGUE.update(ASIDE_TEXTS)  # follow-up questions and the formal-identity lane
+CATALOGUE.update(FACT_TEXTS)  # levels, deadlines and the short optional questions
 
 
 def t(key: str, lang: str, **values: object) -> str:

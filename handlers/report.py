@@ -5,23 +5,30 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE
-from handlers.dates import format_date, parse_date
+from handlers.categories import BY_KEY, CATEGORIES, LOCAL_BY_NATURE, matching_categories
+from handlers.dates import format_date, format_day, read_date
+from handlers.details import is_skip, split_nip, vote_buying
 from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.evidence import file_attachment, file_link
 from handlers.identity import offer_identity
 from handlers.types import Choice, Inbound
 from storage.models import Office
-from storage.offices import route
+from storage.offices import INSTITUTION_LEVELS, NATIONAL_CODE, route
 from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
+from storage.workflow import reporting_last_day
 
 POSITION_MAX = 300
 NAME_MAX = 120
 WITNESSES_MAX = 1000
 DESCRIPTION_MIN_ALNUM = 10
-URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+# Links as people paste them, with or without the scheme ("www.facebook.com/…", "fb.com/…").
+URL = re.compile(
+    r"https?://[^\s<>\"']+"
+    r"|\bwww\.[^\s<>\"']+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|id|net|org|me|ly|gl|co|tv|io|app|link)/[^\s<>\"']*",
+    re.IGNORECASE,
+)
 DONE_WORDS = frozenset({"selesai", "done", "sudah", "tidak ada", "no", "none", "lanjut", "finish"})
-SKIP_WORDS = frozenset({"lewati", "skip", "tidak ada", "tidak tahu", "-", "tidak", "none", "no"})
 
 
 def _letters(text: str) -> int:
@@ -45,7 +52,11 @@ def _consent_choices(turn: Turn) -> tuple[Choice, ...]:
 
 
 def ask_consent(turn: Turn) -> None:
-    turn.say("welcome")
+    turn.say(
+        "welcome",
+        operator=turn.policy.operator_name,
+        days=turn.policy.draft_retention.days,
+    )
     turn.say("ask_consent", choices=_consent_choices(turn))
 
 
@@ -85,7 +96,9 @@ def _begin(turn: Turn) -> str | None:
 
 
 def _category_choices(turn: Turn) -> tuple[Choice, ...]:
-    return tuple(Choice(c.key, c.label(turn.lang)) for c in CATEGORIES)
+    offered = turn.state.get("category_options")
+    shown = [BY_KEY[k] for k in offered] if offered else CATEGORIES
+    return tuple(Choice(c.key, c.label(turn.lang)) for c in shown)
 
 
 def ask_category(turn: Turn) -> None:
@@ -95,22 +108,24 @@ def ask_category(turn: Turn) -> None:
 def on_category(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
     chosen = pick(text, _category_choices(turn))
-    key = chosen.key if chosen else _category_by_keyword(text)
-    if key is None:
-        turn.say("bad_category")
-        return "category"
+    turn.state.pop("category_options", None)
+    if chosen is None:
+        hits = matching_categories(text)
+        if 2 <= len(hits) <= 3:
+            # A few plausible entries: offer those, not the whole menu again.
+            turn.state["category_options"] = list(hits)
+            turn.say("category_which", choices=_category_choices(turn))
+            return STAY
+        if len(hits) != 1:
+            turn.say("bad_category")
+            return "category"
+        chosen = Choice(hits[0], BY_KEY[hits[0]].label(turn.lang))
+        turn.say("category_taken", label=chosen.label)
+    key = chosen.key
     turn.state["category"] = key
     if key in LOCAL_BY_NATURE:
-        turn.state["level"] = "kabkota"
+        turn.state["level"] = LOCAL_BY_NATURE[key]
     return "position"
-
-
-def _category_by_keyword(text: str) -> str | None:
-    words = f" {normalise(text)} "
-    if len(words) > 200:
-        return None
-    hits = {c.key for c in CATEGORIES for kw in c.keywords if f" {kw} " in words}
-    return hits.pop() if len(hits) == 1 else None
 
 
 # --- who -------------------------------------------------------------------------------------
@@ -126,10 +141,92 @@ def on_position(turn: Turn, message: Inbound) -> str | None:
         turn.say("bad_position", limit=POSITION_MAX)
         return "position"
     turn.state["position"] = text
-    return "name" if turn.state.get("category") in LOCAL_BY_NATURE else "level"
+    if turn.state.get("category") in LOCAL_BY_NATURE:
+        return "name"
+    inferred = infer_level(text)
+    if inferred is not None:
+        turn.state["level"] = inferred
+        turn.say("level_taken", label=turn.text(f"level_{inferred}"))
+        return "name"
+    return "level"
 
 
-LEVELS = ("kabkota", "provinsi", "pusat", "unknown")
+LEVELS = INSTITUTION_LEVELS
+
+# Positions that tell the level by themselves. SMA/SMK/SLB negeri are run by the provinces
+# (UU 23/2014), so their teachers are provincial staff; a Kemenag, BPN, tax or BPS office is a
+# national agency in the region; police and soldiers have their own chain of command.
+_LEVEL_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("provinsi", ("sma", "smk", "slb", "sman", "smkn", "pemprov", "pemerintah provinsi")),
+    (
+        "vertikal",
+        (
+            "kemenag",
+            "kementerian agama",
+            "kua",
+            "madrasah",
+            "man",
+            "mtsn",
+            "min",
+            "bpn",
+            "atr bpn",
+            "pertanahan",
+            "kpp",
+            "pajak",
+            "bps",
+            "kejari",
+            "kejaksaan",
+        ),
+    ),
+    (
+        "tni_polri",
+        (
+            "polri",
+            "polisi",
+            "polsek",
+            "polres",
+            "kapolsek",
+            "kapolres",
+            "bhabinkamtibmas",
+            "tni",
+            "babinsa",
+            "koramil",
+            "danramil",
+            "kodim",
+            "dandim",
+        ),
+    ),
+)
+
+_LEVEL_WORDS: dict[str, str] = {
+    "kabupaten": "kabkota",
+    "kab": "kabkota",
+    "kota": "kabkota",
+    "pemkab": "kabkota",
+    "pemkot": "kabkota",
+    "kabupaten/kota": "kabkota",
+    "kecamatan": "kabkota",
+    "provinsi": "provinsi",
+    "prov": "provinsi",
+    "pemprov": "provinsi",
+    "vertikal": "vertikal",
+    "instansi vertikal": "vertikal",
+    "kemenag": "vertikal",
+    "bpn": "vertikal",
+    "pusat": "pusat",
+    "kementerian": "pusat",
+    "tni": "tni_polri",
+    "polri": "tni_polri",
+    "polisi": "tni_polri",
+    "tni/polri": "tni_polri",
+}
+
+
+def infer_level(position: str) -> str | None:
+    """The level a position names unmistakably, or None when it should be asked."""
+    words = f" {normalise(position)} "
+    hits = {level for level, hints in _LEVEL_HINTS for h in hints if f" {h} " in words}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _level_choices(turn: Turn) -> tuple[Choice, ...]:
@@ -141,11 +238,15 @@ def ask_level(turn: Turn) -> None:
 
 
 def on_level(turn: Turn, message: Inbound) -> str | None:
-    chosen = pick(_clean(message), _level_choices(turn))
-    if chosen is None:
+    text = _clean(message)
+    chosen = pick(text, _level_choices(turn))
+    key = chosen.key if chosen else _LEVEL_WORDS.get(normalise(text))
+    if key is None and is_skip(text):
+        key = "unknown"
+    if key is None:
         turn.say("bad_level")
         return "level"
-    turn.state["level"] = chosen.key
+    turn.state["level"] = key
     return "name"
 
 
@@ -161,7 +262,7 @@ def _optional_text(
     ``field`` names both the draft field and the step that re-asks it (they are the same).
     """
     text = _clean(message)
-    if normalise(text) in SKIP_WORDS or pick(text, (turn.choice("lewati", "choice_skip"),)):
+    if is_skip(text) or pick(text, (turn.choice("lewati", "choice_skip"),)):
         turn.state[field] = None
         return nxt
     if len(text) > limit or sum(ch.isalpha() for ch in text) < 2:
@@ -172,6 +273,13 @@ def _optional_text(
 
 
 def on_name(turn: Turn, message: Inbound) -> str | None:
+    name, nip = split_nip(_clean(message))
+    turn.state["nip"] = nip
+    if nip is not None and sum(ch.isalpha() for ch in name) < 2:
+        turn.state["name"] = None  # only the NIP was typed
+        return "region"
+    if nip is not None:
+        message = Inbound(channel=message.channel, address=message.address, text=name)
     return _optional_text(
         turn, message, field="name", limit=NAME_MAX, refusal="bad_name", nxt="region"
     )
@@ -191,6 +299,11 @@ def on_region(turn: Turn, message: Inbound) -> str | None:
     if not text:
         turn.say("region_blank")
         return STAY
+    if is_skip(text):
+        # No province can be named (an online post, say): only then does Bawaslu RI take it.
+        turn.state["region_code"] = None
+        turn.say("region_unknown_noted")
+        return "incident_date"
     found = turn.regions.match(text)
     if found.kind == "exact":
         turn.state["region_code"] = found.candidates[0].code
@@ -261,17 +374,25 @@ def ask_incident_date(turn: Turn) -> None:
 
 def _read_date(turn: Turn, text: str) -> date | None:
     """A past-or-today date, or None after telling the reporter what was wrong."""
-    parsed = parse_date(text, turn.today())
+    reading = read_date(text, turn.today())
+    if reading.vague:
+        turn.say("vague_date")
+        return None
+    parsed = reading.day
     if parsed is None:
         turn.say("bad_date")
         return None
     if parsed > turn.today():
-        turn.say("future_date", date=format_date(parsed, turn.lang))
+        # "12 okt" typed on 10 October: not yet happened, never silently a year back.
+        turn.say("future_date", date=format_day(parsed, turn.lang))
         return None
+    if reading.time_of_day:
+        turn.state["time"] = reading.time_of_day
     return parsed
 
 
 def on_incident_date(turn: Turn, message: Inbound) -> str | None:
+    turn.state.pop("time", None)
     parsed = _read_date(turn, _clean(message))
     if parsed is None:
         return STAY
@@ -279,19 +400,41 @@ def on_incident_date(turn: Turn, message: Inbound) -> str | None:
     return "learned_date"
 
 
+def _learned_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (turn.choice("sama", "choice_same_day"), turn.choice("ulang", "choice_fix_incident"))
+
+
 def ask_learned_date(turn: Turn) -> None:
-    turn.say("ask_learned_date", choices=(turn.choice("sama", "choice_same_day"),))
+    incident = turn.state.get("incident_date")
+    if incident:
+        day = format_day(date.fromisoformat(incident), turn.lang)
+        turn.say("incident_readback", day=day)
+    turn.say("ask_learned_date", choices=_learned_choices(turn))
+
+
+SAME_DAY_WORDS = frozenset(
+    {
+        "sama",
+        "same",
+        "same day",
+        "hari yang sama",
+        "pada hari yang sama",
+        "hari itu juga",
+        "hari itu",
+        "saat itu juga",
+        "langsung",
+        "the same day",
+    }
+)
 
 
 def on_learned_date(turn: Turn, message: Inbound) -> str | None:
     text = _clean(message)
     incident = date.fromisoformat(turn.state["incident_date"])
-    if pick(text, (turn.choice("sama", "choice_same_day"),)) or normalise(text) in (
-        "sama",
-        "same",
-        "same day",
-        "hari yang sama",
-    ):
+    chosen = pick(text, _learned_choices(turn))
+    if chosen is not None and chosen.key == "ulang":
+        return "incident_date"
+    if chosen is not None or normalise(text) in SAME_DAY_WORDS:
         learned: date | None = incident
     else:
         learned = _read_date(turn, text)
@@ -307,11 +450,25 @@ def on_learned_date(turn: Turn, message: Inbound) -> str | None:
         return STAY
     turn.state["learned_date"] = learned.isoformat()
     window = turn.policy.reporting_window_days
-    deadline = learned + timedelta(days=window)
-    turn.state["late"] = turn.today() > deadline
-    if turn.state["late"]:
-        turn.say("late_notice", days=window, deadline=format_date(deadline, turn.lang))
+    deadline = format_day(_last_day(turn, learned), turn.lang)
+    if _is_late(turn):
+        turn.say("late_notice", days=window, deadline=deadline)
+    else:
+        turn.say("deadline_notice", days=window, deadline=deadline)
     return "description"
+
+
+def _last_day(turn: Turn, learned: date) -> date:
+    policy = turn.policy
+    return reporting_last_day(learned, policy.reporting_window_days, policy.learned_day_is_day_zero)
+
+
+def _is_late(turn: Turn) -> bool:
+    """Past the formal-report window today; judged anew at each look, never stored stale."""
+    learned = turn.state.get("learned_date")
+    if not learned:
+        return False
+    return turn.today() > _last_day(turn, date.fromisoformat(learned))
 
 
 # --- what ------------------------------------------------------------------------------------
@@ -363,7 +520,7 @@ def on_evidence(turn: Turn, message: Inbound) -> str | None:
     for link in links:
         if len(stored) >= turn.policy.evidence_max_items:
             break
-        stored.append(file_link(turn, link))
+        stored.append(file_link(turn, link if "://" in link[:8] else "https://" + link))
         added += 1
     done = (turn.choice("selesai", "choice_done"),)
     if len(stored) >= turn.policy.evidence_max_items:
@@ -387,7 +544,7 @@ def on_witnesses(turn: Turn, message: Inbound) -> str | None:
         field="witnesses",
         limit=WITNESSES_MAX,
         refusal="bad_witnesses",
-        nxt="summary",
+        nxt="race",
     )
 
 
@@ -395,11 +552,13 @@ def on_witnesses(turn: Turn, message: Inbound) -> str | None:
 
 
 def _office_name(turn: Turn) -> str:
-    region = turn.region()
-    if region is None:
-        return "-"
-    office = turn.session.get(Office, route(region, turn.state.get("level", "unknown")))
+    office = turn.session.get(Office, _office_code(turn))
     return office.name if office else "-"
+
+
+def _office_code(turn: Turn) -> str:
+    s = turn.state
+    return route(turn.region(), s.get("level", "unknown"), s.get("race") or "unknown")
 
 
 def summary_text(turn: Turn) -> str:
@@ -420,19 +579,41 @@ def summary_text(turn: Turn) -> str:
         (turn.text("label_description"), s.get("description") or none),
         (
             turn.text("label_evidence"),
-            turn.text("evidence_count", count=len(s.get("evidence_ids", []))),
+            turn.text("evidence_count", count=len(s["evidence_ids"]))
+            if s.get("evidence_ids")
+            else turn.text("evidence_none"),
         ),
         (turn.text("label_witnesses"), s.get("witnesses") or none),
+        *_detail_lines(turn),
         (turn.text("label_office"), _office_name(turn)),
     ]
     body = "\n".join(f"{label}: {value}" for label, value in lines)
-    if s.get("late"):
+    if _is_late(turn):
         body += "\n(" + turn.text("label_late", days=turn.policy.reporting_window_days) + ")"
     return body
 
 
+def _detail_lines(turn: Turn) -> list[tuple[str, str]]:
+    """The optional facts, only those the reporter gave (a skipped question shows nothing)."""
+    s = turn.state
+    lines: list[tuple[str, str]] = []
+    for field, label, prefix in (
+        ("race", "label_race", "race"),
+        ("employment", "label_employment", "employment"),
+        ("how_known", "label_how_known", "how"),
+        ("witnesses_willing", "label_witnesses_willing", "willing"),
+    ):
+        value = s.get(field)
+        if value and value != "unknown":
+            lines.append((turn.text(label), turn.text(f"{prefix}_{value}")))
+    for field, label in (("nip", "label_nip"), ("place", "label_place"), ("time", "label_time")):
+        if s.get(field):
+            lines.append((turn.text(label), str(s[field])))
+    return lines
+
+
 def _date_label(turn: Turn, iso: str | None) -> str:
-    return format_date(date.fromisoformat(iso), turn.lang) if iso else turn.text("none")
+    return format_day(date.fromisoformat(iso), turn.lang) if iso else turn.text("none")
 
 
 def _summary_choices(turn: Turn) -> tuple[Choice, ...]:
@@ -466,6 +647,7 @@ EDITABLE = (
     ("description", "label_description"),
     ("evidence", "label_evidence"),
     ("witnesses", "label_witnesses"),
+    ("race", "edit_details"),
 )
 
 
@@ -499,6 +681,8 @@ _REQUIRED = (
 def _draft_gap(state: dict[str, object]) -> str | None:
     """The first step whose answer is missing from the draft, or None when it is complete."""
     for key, step in _REQUIRED:
+        if key == "region_code" and key in state:
+            continue  # None here is the reporter's "tidak tahu": Bawaslu RI takes it
         if not state.get(key):
             return step
     return None
@@ -513,30 +697,41 @@ def _submit(turn: Turn) -> str | None:
         turn.say("daily_limit", limit=limit)
         return STAY
     region = turn.region()
-    gap = _draft_gap(s) or (None if region is not None else "region")
-    if gap is not None or region is None:
+    gap = _draft_gap(s)
+    if gap is not None:
         # The draft lost a part (an old draft, a concurrent write): ask for it again rather
         # than fail the turn, which the platform would retry forever.
         turn.state["editing"] = True
-        return gap or "region"
+        return gap
     level = s.get("level", "unknown")
+    learned = date.fromisoformat(s["learned_date"])
+    last_day = _last_day(turn, learned)
+    late = turn.today() > last_day  # judged now, at submission: a resumed draft may be stale
     ticket, receipt = create_ticket(
         turn.session,
         NewTicket(
             reporter_id=reporter_id,
-            office_code=route(region, level),
-            region_code=region.code,
+            office_code=_office_code(turn),
+            region_code=region.code if region else NATIONAL_CODE,
             category=s["category"],
             institution_level=level,
             incident_date=date.fromisoformat(s["incident_date"]),
-            learned_date=date.fromisoformat(s["learned_date"]),
-            late=bool(s.get("late")),
+            learned_date=learned,
+            late=late,
             lang=turn.lang,
             accused_position=s["position"],
             accused_name=s.get("name"),
             description=s["description"],
             witnesses=s.get("witnesses"),
             evidence_ids=tuple(s.get("evidence_ids", [])),
+            race=s.get("race") or "unknown",
+            employment=s.get("employment") or "unknown",
+            accused_nip=s.get("nip"),
+            place=s.get("place"),
+            incident_time=s.get("time"),
+            how_known=s.get("how_known"),
+            witnesses_willing=s.get("witnesses_willing"),
+            gakkumdu=vote_buying(s.get("description")),
         ),
         hasher=turn.engine.receipts,
         now=turn.now,

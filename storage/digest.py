@@ -25,7 +25,13 @@ from sqlmodel import Session, col, select
 from storage.calendar import ElectionCalendar
 from storage.models import Office, Ticket, TicketEvent
 from storage.offices import NATIONAL_CODE
-from storage.workflow import OPEN_STATUSES, Windows, escalation_cutoff, processing_due
+from storage.workflow import (
+    OPEN_STATUSES,
+    Windows,
+    escalation_cutoff,
+    processing_due,
+    reporting_last_day,
+)
 
 # Lines kept per list (the e-mail shows them all, Telegram fewer); the rest is counted ("dan N
 # lainnya") and the dashboard link shows everything.
@@ -182,9 +188,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _overdue_at(moment: datetime, windows: Windows) -> Any:
+def _overdue_at(moment: datetime, windows: Windows, zone: ZoneInfo | None = None) -> Any:
     """Open tickets whose processing window has ended at ``moment`` (the workflow's cut-offs)."""
-    plain, extended = escalation_cutoff(moment, windows)
+    plain, extended = escalation_cutoff(moment, windows, zone)
     return and_(
         col(Ticket.status).in_(OPEN_STATUSES),
         or_(
@@ -194,8 +200,8 @@ def _overdue_at(moment: datetime, windows: Windows) -> Any:
     )
 
 
-def _not_overdue_at(moment: datetime, windows: Windows) -> Any:
-    plain, extended = escalation_cutoff(moment, windows)
+def _not_overdue_at(moment: datetime, windows: Windows, zone: ZoneInfo | None = None) -> Any:
+    plain, extended = escalation_cutoff(moment, windows, zone)
     return or_(
         and_(col(Ticket.info_requested_at).is_(None), col(Ticket.created_at) >= plain),
         and_(col(Ticket.info_requested_at).is_not(None), col(Ticket.created_at) >= extended),
@@ -235,17 +241,21 @@ def build_digest(
         .where(TicketEvent.kind == "question", col(TicketEvent.at) < as_of)
         .scalar_subquery()
     )
-    # Reporting window: learned_date + N days. It closes today or tomorrow (office's date).
-    closing_from = local_date - timedelta(days=windows.reporting_days)
+    # Reporting window: its last day (``workflow.reporting_last_day``) is today or tomorrow.
+    closing_from = local_date - (
+        reporting_last_day(local_date, windows.reporting_days, windows.learned_day_is_day_zero)
+        - local_date
+    )
     is_answered = col(Ticket.id).in_(answered_ids)
     is_asked = and_(col(Ticket.status) == "perlu_info", col(Ticket.id).in_(asked_ids))
     is_new = col(Ticket.created_at) >= since
+    zone = ZoneInfo(office.timezone)
     conditions = {
-        "overdue": _overdue_at(as_of, windows),
+        "overdue": _overdue_at(as_of, windows, zone),
         "due_soon": and_(
             is_open,
-            _not_overdue_at(as_of, windows),
-            _overdue_at(as_of + timedelta(hours=24), windows),
+            _not_overdue_at(as_of, windows, zone),
+            _overdue_at(as_of + timedelta(hours=24), windows, zone),
         ),
         "answered": and_(is_open, is_answered),  # a decided ticket needs no more action
         "window_closing": and_(

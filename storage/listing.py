@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, false, literal_column, not_, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -29,7 +30,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from storage.models import Ticket
-from storage.regions import Region, RegionDirectory
+from storage.regions import Region, RegionDirectory, office_timezone
 from storage.tickets import format_code
 from storage.workflow import OPEN_STATUSES, Windows, escalation_cutoff
 
@@ -60,6 +61,16 @@ class Listed:
     escalated_at: datetime | None
     escalated_to: str | None
     assignee_id: int | None
+    # --- issue 9: the non-identifying facts (the CSV carries them) ---
+    race: str
+    employment: str
+    how_known: str | None
+    witnesses_willing: str | None
+    incident_time: str | None
+    gakkumdu: bool
+    extra_categories: str
+    destination: str | None
+    destination_date: date | None
 
 
 _COLUMNS: tuple[Any, ...] = tuple(getattr(Ticket, f.name) for f in fields(Listed))
@@ -159,7 +170,9 @@ class Listing:
     _cutoffs: tuple[datetime, datetime] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_cutoffs", escalation_cutoff(self.now, self.windows))
+        # Windows end at the end of the viewer's local day (a province's kab/kota share its zone).
+        zone = ZoneInfo(office_timezone(self.viewer.office_code))
+        object.__setattr__(self, "_cutoffs", escalation_cutoff(self.now, self.windows, zone))
 
     # --- the pieces of each statement ------------------------------------------------------
 

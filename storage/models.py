@@ -203,6 +203,24 @@ class Ticket(SQLModel, table=True):
         ),
     )
 
+    # --- issue 9: facts an officer needs to turn a report into a temuan ---
+    race: str = Field(default="unknown", max_length=16)  # gubernur|bupati_walikota|keduanya|unknown
+    employment: str = Field(default="unknown", max_length=16)  # pns|pppk|honorer|desa|tni|...
+    accused_nip: str | None = Field(
+        default=None, sa_type=Encrypted("ticket.accused_nip", "content")
+    )
+    place: str | None = Field(default=None, sa_type=Encrypted("ticket.place", "content"))
+    incident_time: str | None = Field(default=None, max_length=16)  # "09.00", "pagi", "malam"
+    how_known: str | None = Field(default=None, max_length=12)  # saw|told|social
+    witnesses_willing: str | None = Field(default=None, max_length=8)  # ya|tidak|unknown
+    gakkumdu: bool = False  # vote buying (money, envelopes): a possible election crime
+    # Further categories an officer added when reclassifying (comma-separated keys).
+    extra_categories: str = Field(default="", max_length=200)
+    # Where a ticket taken up ("ditindaklanjuti") went, and for a temuan its register entry.
+    destination: str | None = Field(default=None, max_length=16)
+    destination_ref: str | None = Field(default=None, max_length=64)
+    destination_date: date | None = None
+
 
 class Evidence(SQLModel, table=True):
     """A link or file attached to a report; files are stored encrypted, never on disk in clear.

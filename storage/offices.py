@@ -12,7 +12,12 @@ from storage.models import Office
 from storage.regions import Region, RegionDirectory
 
 NATIONAL_CODE = "RI"
-INSTITUTION_LEVELS = ("kabkota", "provinsi", "pusat", "unknown")
+# The accused's employer, as the reporter can tell it. "vertikal" is a national agency's office in
+# the region (Kemenag, BPN, tax office, BPS); "tni_polri" the armed forces and police. Neither
+# decides the office on its own: every report goes to the Bawaslu of the place (see ``route``).
+INSTITUTION_LEVELS = ("kabkota", "provinsi", "vertikal", "pusat", "tni_polri", "unknown")
+# Which race the report concerns (Pilkada: governor, regent/mayor, or both).
+RACES = ("gubernur", "bupati_walikota", "keduanya", "unknown")
 
 
 def office_name(region: Region) -> str:
@@ -51,16 +56,20 @@ def seed_offices(session: Session, directory: RegionDirectory) -> int:
     return added
 
 
-def route(region: Region, institution_level: str) -> str:
-    """The office that handles a report: where it happened, at the institution's level.
+def route(region: Region | None, institution_level: str, race: str = "unknown") -> str:
+    """The office that handles a report: the Bawaslu of the place where it happened.
 
-    A kab/kota official goes to the Bawaslu of the incident's kab/kota, a provincial-government
-    official to the Bawaslu Provinsi, a national institution to Bawaslu RI. When the reporter
-    only knew the province, the Bawaslu Provinsi takes it and can reassign.
+    - the kab/kota of the incident, whoever the accused works for (a Kemenag, BPN, police or
+      university employee included: the local office supervises its own election);
+    - the Bawaslu Provinsi when only the province is known, or when the accused is a
+      provincial-government official and the report concerns the governor's race;
+    - Bawaslu RI only when no province can be named at all.
     """
-    if institution_level == "pusat":
+    if region is None:
         return NATIONAL_CODE
-    if institution_level == "provinsi" or region.level == "provinsi":
+    if region.level == "provinsi":
+        return region.code
+    if institution_level == "provinsi" and race in ("gubernur", "keduanya"):
         return region.province_code
     return region.code
 

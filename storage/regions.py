@@ -160,6 +160,11 @@ def _timezone_for(code: str) -> str | None:
     return None
 
 
+def office_timezone(code: str) -> str:
+    """The zone an office keeps its clocks in: its region's, or WIB for Bawaslu RI."""
+    return _timezone_for(code) or "Asia/Jakarta"
+
+
 def _normalise(text: str) -> str:
     """Reduce text to lowercase ASCII words separated by single spaces.
 
@@ -239,6 +244,13 @@ def _suggested(regions: Iterable[Region]) -> RegionMatch:
     return RegionMatch("suggest", ordered) if ordered else _NO_MATCH
 
 
+def _sourced_aliases() -> dict[str, tuple[str, ...]]:
+    """Nicknames and former names from ``data/region_aliases.csv``; each row names its source."""
+    path = Path(__file__).parent / "data" / "region_aliases.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["alias"]: tuple(row["codes"].split()) for row in csv.DictReader(handle)}
+
+
 def _default_csv_path() -> Path:
     return Path(__file__).parent / "data" / "regions.csv"
 
@@ -270,7 +282,7 @@ class RegionDirectory:
         for region in self._regions:
             for name in (region.name, region.short_name):
                 names.setdefault(_normalise(name), set()).add(region)
-        for alias, codes in _ALIASES.items():
+        for alias, codes in {**_ALIASES, **_sourced_aliases()}.items():
             for code in codes:
                 if code not in self._by_code:
                     raise ValueError(f"alias {alias!r} names unknown code {code}")

@@ -39,6 +39,14 @@ class NewTicket:
     description: str
     witnesses: str | None
     evidence_ids: tuple[int, ...]
+    race: str = "unknown"
+    employment: str = "unknown"
+    accused_nip: str | None = None
+    place: str | None = None
+    incident_time: str | None = None
+    how_known: str | None = None
+    witnesses_willing: str | None = None
+    gakkumdu: bool = False
 
 
 def create_ticket(
@@ -68,6 +76,14 @@ def create_ticket(
         accused_name=new.accused_name,
         description=new.description,
         witnesses=new.witnesses,
+        race=new.race,
+        employment=new.employment,
+        accused_nip=new.accused_nip,
+        place=new.place,
+        incident_time=new.incident_time,
+        how_known=new.how_known,
+        witnesses_willing=new.witnesses_willing,
+        gakkumdu=new.gakkumdu,
     )
     session.add(ticket)
     session.flush()

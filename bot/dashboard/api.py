@@ -14,7 +14,15 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from bot.dashboard.auth import ApiOfficer, DbSession, netra_of
-from bot.dashboard.views import Filters, Offices, TicketView, evidence_views, inbox, ticket_view
+from bot.dashboard.views import (
+    Filters,
+    Offices,
+    TicketView,
+    evidence_views,
+    inbox,
+    ticket_view,
+    windows_of,
+)
 from bot.runtime import utcnow
 from handlers import casework
 from storage import audit
@@ -24,9 +32,15 @@ from storage.workflow import WorkflowError, allowed_next
 
 
 class Deadlines(BaseModel):
-    reporting_deadline: date = Field(description="learned date + reporting window (7 days)")
+    reporting_deadline: date = Field(
+        description="last day of the reporting window (7 days, the learned day as day 1 unless "
+        "NETRA_LEARNED_DAY_IS_DAY_ZERO)"
+    )
     reported_late: bool = Field(description="the report arrived after the reporting window")
-    processing_due: datetime = Field(description="receipt + 3 days (+2 once info was asked)")
+    processing_due: datetime = Field(
+        description="end of the office's local day 3 days after receipt (5 if info was asked "
+        "within the 3 days)"
+    )
     open: bool = Field(description="the processing clock is running (no decision yet)")
     overdue: bool
 
@@ -66,12 +80,30 @@ class TimelineEntry(BaseModel):
     body: str | None
 
 
+class TicketFacts(BaseModel):
+    race: str = Field(description="gubernur | bupati_walikota | keduanya | unknown")
+    employment: str = Field(
+        description="pns | pppk | honorer | desa | tni | polri | bumn | unknown"
+    )
+    accused_nip: str | None
+    place: str | None
+    incident_time: str | None
+    how_known: str | None = Field(description="saw | told | social")
+    witnesses_willing: str | None = Field(description="ya | tidak | unknown")
+    gakkumdu: bool = Field(description="possible vote buying")
+    extra_categories: list[str]
+    destination: str | None
+    destination_ref: str | None
+    destination_date: date | None
+
+
 class TicketDetail(TicketSummary):
     accused_position: str
     accused_name: str | None
     description: str
     witnesses: str | None
     allowed_next_statuses: list[str]
+    facts: TicketFacts | None = None
     evidence: list[EvidenceItem]
     timeline: list[TimelineEntry]
 
@@ -84,8 +116,14 @@ class StatusChange(BaseModel):
         max_length=4000,
     )
     destination: str | None = Field(
-        default=None, description="for ditindaklanjuti: temuan | bkn | gakkumdu | lainnya"
+        default=None,
+        description="for ditindaklanjuti: temuan | bkn | inspektorat | propam | pom | gakkumdu "
+        "| lainnya",
     )
+    register_number: str | None = Field(
+        default=None, max_length=64, description="for a temuan: its register number"
+    )
+    register_date: date | None = Field(default=None, description="for a temuan: register date")
 
 
 class ApiError(BaseModel):
@@ -201,6 +239,20 @@ def router() -> APIRouter:
             description=view.description,
             witnesses=view.witnesses,
             allowed_next_statuses=list(allowed_next(ticket.status)),
+            facts=TicketFacts(
+                race=ticket.race,
+                employment=ticket.employment,
+                accused_nip=ticket.accused_nip,
+                place=ticket.place,
+                incident_time=ticket.incident_time,
+                how_known=ticket.how_known,
+                witnesses_willing=ticket.witnesses_willing,
+                gakkumdu=ticket.gakkumdu,
+                extra_categories=[c for c in ticket.extra_categories.split(",") if c],
+                destination=ticket.destination,
+                destination_ref=ticket.destination_ref,
+                destination_date=ticket.destination_date,
+            ),
             evidence=[
                 EvidenceItem(
                     id=e.id,
@@ -260,7 +312,10 @@ def router() -> APIRouter:
                 target=body.status,
                 note=body.note,
                 destination=body.destination,
+                register_number=body.register_number,
+                register_date=body.register_date,
                 now=utcnow(),
+                windows=windows_of(netra_of(request)),
             )
         except WorkflowError as exc:
             session.rollback()

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
+from bot.dashboard.views import windows_of
 from bot.runtime import utcnow
 from handlers.followup import QUESTION_MAX, FollowupError, relay_question
 from storage import audit
@@ -110,7 +111,12 @@ def router() -> APIRouter:
             now = utcnow()
             try:
                 result = relay_question(
-                    session, ticket=ticket, officer_id=officer.id, text=question, now=now
+                    session,
+                    ticket=ticket,
+                    officer_id=officer.id,
+                    text=question,
+                    now=now,
+                    windows=windows_of(netra_of(request)),
                 )
                 audit.record(
                     session,

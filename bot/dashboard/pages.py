@@ -12,7 +12,7 @@ import io
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -49,7 +49,7 @@ from handlers.categories import CATEGORIES
 from storage import audit
 from storage.access import evidence_for, ticket_for
 from storage.listing import Listed
-from storage.models import Office
+from storage.models import Office, Ticket
 from storage.officers import LoginPolicy, authenticate, by_username
 from storage.tickets import STATUSES
 from storage.workflow import (
@@ -343,6 +343,8 @@ def router() -> APIRouter:
         status: Annotated[str, Form(max_length=24)],
         note: Annotated[str, Form(max_length=5000)] = "",
         destination: Annotated[str, Form(max_length=16)] = "",
+        register_number: Annotated[str, Form(max_length=64)] = "",
+        register_date: Annotated[str, Form(max_length=10)] = "",
     ) -> Response:
         ticket = ticket_for(session, officer, code)
         if ticket is None:
@@ -355,7 +357,10 @@ def router() -> APIRouter:
                 target=status,
                 note=note,
                 destination=destination or None,
+                register_number=register_number or None,
+                register_date=_day(register_date),
                 now=utcnow(),
+                windows=windows_of(netra_of(request)),
             )
         except WorkflowError as exc:
             session.rollback()
@@ -444,7 +449,38 @@ CSV_COLUMNS = (
     "processing_due",
     "overdue",
     "escalated",
+    # Non-identifying facts (issue 9); NIP and place stay on the ticket page only.
+    "race",
+    "employment",
+    "how_known",
+    "witnesses_willing",
+    "incident_time",
+    "gakkumdu",
+    "extra_categories",
+    "destination",
+    "destination_date",
 )
+
+
+def _facts(ticket: Ticket | Listed) -> tuple[object, ...]:
+    return (
+        ticket.race,
+        ticket.employment,
+        ticket.how_known,
+        ticket.witnesses_willing,
+        ticket.incident_time,
+        ticket.gakkumdu,
+        ticket.extra_categories,
+        ticket.destination,
+        ticket.destination_date,
+    )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _cell(value: object) -> str:
@@ -484,6 +520,7 @@ def _csv_lines(netra: Netra, rows: Iterable[Listed], now: datetime) -> Iterator[
                 due.isoformat(),
                 t.status in OPEN_STATUSES and now > due,
                 t.escalated_at is not None,
+                *_facts(t),
             )
         )
         if n % EXPORT_BATCH == 0:

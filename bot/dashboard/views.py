@@ -31,6 +31,7 @@ def windows_of(netra: Netra) -> Windows:
         reporting_days=s.reporting_window_days,
         processing_days=s.processing_days,
         info_extension_days=s.info_extension_days,
+        learned_day_is_day_zero=s.learned_day_is_day_zero,
     )
 
 
@@ -119,6 +120,7 @@ def ticket_view(
         status=ticket.status,
         now=now,
         windows=windows_of(netra),
+        zone=zone,
     )
     region = netra.regions.get(ticket.region_code)
     refs = next((cat.refs for cat in CATEGORIES if cat.key == ticket.category), "")

@@ -217,7 +217,8 @@ def test_illegal_transition_and_missing_note_are_refused(netra, dashboard):
 
 
 def test_overdue_kabkota_ticket_is_escalated_to_its_province_only(netra, dashboard):
-    old = utcnow() - timedelta(days=netra.settings.processing_days, hours=2)
+    # Past the end of the office's local day three days after receipt.
+    old = utcnow() - timedelta(days=netra.settings.processing_days + 1, hours=2)
     overdue = file_ticket(netra, TELEGRAM_CHAT_ID, at=old)
     fresh = file_ticket(netra, "8000000002")
     bandung_old = file_ticket(

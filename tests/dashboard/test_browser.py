@@ -24,7 +24,8 @@ def test_officer_logs_in_works_a_ticket_and_the_reporter_is_told(netra, dashboar
     page.click(f"text={own}")
     page.wait_for_url(f"{base}/dashboard/tickets/{own}")
     assert "Camat hadir di kampanye" in page.inner_text("dl.fields")
-    assert "Kabupaten/kota (termasuk kecamatan" in page.inner_text("dl.fields")  # a label, no key
+    # a label, not a key
+    assert "Pemerintah kabupaten/kota (dinas, kecamatan" in page.inner_text("dl.fields")
     image = page.locator("img.thumb")
     image.wait_for()
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", image.element_handle())

@@ -93,7 +93,7 @@ def test_new_user_files_a_report_in_the_browser_and_checks_status(netra, browser
 
         tap("Setuju, lanjut")
         bot_says("Pelanggaran apa")
-        tap("Menghadiri atau ikut kampanye")
+        tap("Menghadiri deklarasi atau kampanye")
         bot_says("Siapa terlapor")
         type_("Kepala Dinas Pendidikan Kota Bekasi")
         bot_says("tingkat mana")
@@ -113,6 +113,8 @@ def test_new_user_files_a_report_in_the_browser_and_checks_status(netra, browser
         tap("Selesai")
         bot_says("Ada saksi")
         tap("Lewati")
+        bot_says("terkait pemilihan apa")
+        tap("Lewati semua")
         bot_says("Periksa laporan Anda")
         assert page.locator(".msg.bot", has_text="Bawaslu Kota Bekasi").count() >= 1
         tap("Kirim laporan")

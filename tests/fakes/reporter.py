@@ -87,7 +87,7 @@ class ScriptedReporter:
 HAPPY_PATH: tuple[str, ...] = (
     "/mulai",
     "setuju",
-    "1",
+    "medsos",  # the category, by its key (as a tapped button sends it)
     "Camat Sape, Pemerintah Kabupaten Bima",
     "kabkota",
     "lewati",
@@ -98,5 +98,10 @@ HAPPY_PATH: tuple[str, ...] = (
     "https://example.org/rekaman",
     "selesai",
     "Dua staf kecamatan",
+    "bupati",  # the race
+    "PNS",  # employment status
+    "melihat langsung",  # how the reporter knows
+    "ya",  # witnesses willing
+    "Aula Kantor Camat Sape",  # the place
     "kirim",
 )

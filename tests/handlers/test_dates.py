@@ -191,9 +191,14 @@ def test_indonesian_number_words_one_to_ten(word: str, number: int) -> None:
     assert parse_date(f"{word} hari lalu", TODAY) == date.fromordinal(TODAY.toordinal() - number)
 
 
-@pytest.mark.parametrize("text", ["besok", "lusa", "tomorrow", "2 hari lagi", "in 2 days"])
-def test_relative_phrases_never_point_to_the_future(text: str) -> None:
+@pytest.mark.parametrize("text", ["2 hari lagi", "in 2 days"])
+def test_counted_phrases_never_point_to_the_future(text: str) -> None:
     assert parse_date(text, TODAY) is None
+
+
+@pytest.mark.parametrize(("text", "ahead"), [("besok", 1), ("tomorrow", 1), ("lusa", 2)])
+def test_besok_is_a_future_date_not_an_unreadable_one(text: str, ahead: int) -> None:
+    assert parse_date(text, TODAY) == date.fromordinal(TODAY.toordinal() + ahead)
 
 
 def test_relative_phrase_reaching_before_2000_is_unreadable() -> None:
@@ -221,8 +226,10 @@ def test_yearless_date_after_today_means_last_year() -> None:
     assert parse_date("Dec 17", date(2026, 1, 5)) == date(2025, 12, 17)
 
 
-def test_yearless_date_one_day_after_today_means_last_year() -> None:
-    assert parse_date("21/9", TODAY) == date(2023, 9, 21)
+def test_yearless_date_a_few_days_ahead_has_not_happened_yet() -> None:
+    # "12 okt" typed on 10 October is not last year's: the caller asks again.
+    assert parse_date("21/9", TODAY) == date(2024, 9, 21)
+    assert parse_date("12 okt", date(2024, 10, 10)) == date(2024, 10, 12)
 
 
 def test_yearless_29_february_means_the_last_leap_day() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from handlers.categories import CATEGORIES
+from handlers.categories import CATEGORIES, LOCAL_BY_NATURE
 from storage.models import Evidence, Ticket
 from tests.fakes.reporter import HAPPY_PATH, ScriptedReporter
 
@@ -36,8 +36,8 @@ def test_every_category_files_a_ticket(netra, index):
     category = CATEGORIES[index]
     answers = list(HAPPY_PATH)
     answers[2] = str(index + 1)
-    if category.key == "kepala_desa":
-        answers.remove("kabkota")  # a village head is local: the level is not asked
+    if category.key in LOCAL_BY_NATURE:
+        answers.remove("kabkota")  # a village head, TNI/Polri: the level is not asked
     reporter = ScriptedReporter(netra, f"cat-{category.key}")
     assert "Kode tiket:" in file_report(reporter, tuple(answers))
     with netra.session() as session:

@@ -32,7 +32,7 @@ STEP_AT = {
     "learned_date": 8,
     "description": 9,
     "evidence": 10,
-    "summary": 13,
+    "summary": HAPPY_PATH.index("kirim"),
 }
 
 

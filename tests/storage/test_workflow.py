@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from storage.workflow import (
     allowed_next,
     check_transition,
     clocks,
+    temuan_last_day,
 )
 
 RECEIVED = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
@@ -28,7 +30,8 @@ def _clocks(status: str = "baru", now: datetime = RECEIVED, info: datetime | Non
         info_requested_at=info,
         status=status,
         now=now,
-        windows=WINDOWS,
+        windows=kw.get("windows", WINDOWS),
+        zone=kw.get("zone"),
     )
 
 
@@ -67,17 +70,46 @@ def test_a_status_change_needs_a_note_and_taking_up_needs_a_destination():
     assert check_transition("dikaji", "ditindaklanjuti", " ke BKN ", "bkn") == "ke BKN"
 
 
-def test_processing_window_is_three_days_from_receipt():
-    assert _clocks().processing_due == RECEIVED + timedelta(days=3)
-    assert not _clocks(now=RECEIVED + timedelta(days=2, hours=23)).overdue
-    assert _clocks(now=RECEIVED + timedelta(days=3, minutes=1)).overdue
+# RECEIVED is 16.00 WIB on Wednesday 20 November: the window ends at the end of Saturday 23rd.
+END_OF_23RD_WIB = datetime(2024, 11, 23, 16, 59, 59, tzinfo=UTC)
 
 
-def test_asking_for_information_adds_two_days():
+def test_processing_window_ends_at_the_end_of_the_offices_local_day():
+    assert _clocks().processing_due == END_OF_23RD_WIB
+    assert not _clocks(now=RECEIVED + timedelta(days=3, hours=7)).overdue  # 23:00 WIB on 23rd
+    assert _clocks(now=END_OF_23RD_WIB + timedelta(seconds=2)).overdue
+
+
+def test_the_day_ends_later_in_utc_for_an_office_in_wib_than_in_wit():
+    wit = _clocks(zone=ZoneInfo("Asia/Jayapura")).processing_due
+    # 18.00 WIT on the 20th; the end of the 23rd in Jayapura is 14:59:59 UTC.
+    assert wit == datetime(2024, 11, 23, 14, 59, 59, tzinfo=UTC)
+
+
+def test_asking_for_information_in_time_adds_two_days():
     asked = RECEIVED + timedelta(days=1)
     late_check = RECEIVED + timedelta(days=4)
     c = _clocks("perlu_info", now=late_check, info=asked)
-    assert c.processing_due == RECEIVED + timedelta(days=5) and not c.overdue
+    assert c.processing_due == END_OF_23RD_WIB + timedelta(days=2) and not c.overdue
+
+
+def test_asking_after_the_deadline_does_not_clear_the_overdue_mark():
+    asked = END_OF_23RD_WIB + timedelta(hours=1)
+    c = _clocks("perlu_info", now=asked + timedelta(minutes=5), info=asked)
+    assert c.processing_due == END_OF_23RD_WIB and c.overdue
+
+
+def test_a_temuan_must_be_registered_within_the_window_from_receipt():
+    assert temuan_last_day(RECEIVED, WINDOWS, ZoneInfo("Asia/Jakarta")) == date(2024, 11, 26)
+
+
+def test_taking_up_as_a_temuan_needs_its_register_number_and_date():
+    with pytest.raises(WorkflowError, match="register_required"):
+        check_transition("dikaji", "ditindaklanjuti", "jadi temuan", "temuan")
+    with pytest.raises(WorkflowError, match="register_required"):
+        check_transition("dikaji", "ditindaklanjuti", "jadi temuan", "temuan", ("12/TM", None))
+    register = ("001/Reg/TM/PB/Kab/22.06/XI/2024", date(2024, 11, 21))
+    assert check_transition("dikaji", "ditindaklanjuti", "jadi temuan", "temuan", register)
 
 
 def test_a_decision_stops_the_clock():
@@ -87,6 +119,12 @@ def test_a_decision_stops_the_clock():
         assert not c.open and not c.overdue
 
 
-def test_reporting_window_is_seven_calendar_days_from_learning():
+def test_reporting_window_counts_the_learned_day_as_day_one_by_default():
     c = _clocks(learned=date(2024, 11, 1), late=True)
-    assert c.reporting_deadline == date(2024, 11, 8) and c.late
+    assert c.reporting_deadline == date(2024, 11, 7) and c.late
+
+
+def test_reporting_window_with_the_learned_day_as_day_zero():
+    day_zero = Windows(learned_day_is_day_zero=True)
+    c = _clocks(learned=date(2024, 11, 1), windows=day_zero)
+    assert c.reporting_deadline == date(2024, 11, 8)

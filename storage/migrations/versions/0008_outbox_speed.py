@@ -1,7 +1,7 @@
 """Outbox rows say whether they answer the reporter's own message (sent at once) or are bulk.
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0007
 Create Date: 2026-11-24
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0008'
-down_revision: str | None = '0009'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

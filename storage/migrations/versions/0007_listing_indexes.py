@@ -1,7 +1,7 @@
 """Listing at a million tickets: escalated_to and assignee columns, indexes for every inbox sort.
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-24
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0009"
-down_revision: str | None = "0007"
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
