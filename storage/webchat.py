@@ -20,6 +20,15 @@ from storage.models import WebChatLine
 _CODE = re.compile(r"^(?:Kode tiket|Ticket code): (\S+)$", re.MULTILINE)
 _SECRET = re.compile(r"^(?:Kode rahasia|Secret receipt): (\S+)$", re.MULTILINE)
 HISTORY_LIMIT = 400
+_STATUS_WITH_SECRET = re.compile(r"^(\s*/status\s+\S+)\s+\S.*$", re.IGNORECASE | re.DOTALL)
+HIDDEN = "••••"
+
+
+def masked(text: str, *, secret_expected: bool) -> str:
+    """A reporter's own line as stored: a typed secret receipt is never kept in the transcript."""
+    if secret_expected:
+        return HIDDEN
+    return _STATUS_WITH_SECRET.sub(lambda m: f"{m.group(1)} {HIDDEN}", text)
 
 
 def receipt_codes(text: str) -> dict[str, str] | None:
@@ -54,6 +63,18 @@ def history(session: Session, reporter_id: int) -> list[WebChatLine]:
         .limit(HISTORY_LIMIT)
     ).all()
     return list(reversed(rows))
+
+
+def lines_after(session: Session, reporter_id: int, after: int) -> list[WebChatLine]:
+    """Lines newer than ``after``: what another request (or tab) recorded meanwhile."""
+    return list(
+        session.exec(
+            select(WebChatLine)
+            .where(WebChatLine.reporter_id == reporter_id, col(WebChatLine.id) > after)
+            .order_by(col(WebChatLine.id))
+            .limit(HISTORY_LIMIT)
+        ).all()
+    )
 
 
 def has_line(session: Session, reporter_id: int, text: str) -> bool:

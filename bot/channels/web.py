@@ -205,7 +205,8 @@ def router(netra: Netra) -> APIRouter:
             now = utcnow()
             reporter = find_reporter(session, address)
             conversation = session.get(Conversation, reporter.id) if reporter else None
-            opening = conversation is None or conversation.step is None
+            step_before = conversation.step if conversation else None
+            opening = step_before is None
             first = []
             if welcomed and (reporter is None or not webchat.history(session, reporter.id or 0)):
                 first = welcome_preview(settings.web_cookie_hours)
@@ -221,7 +222,8 @@ def router(netra: Netra) -> APIRouter:
             rid = outcome.reporter_id
             for line in first:  # what the page showed before anything was stored
                 webchat.record(session, rid, "bot", {k: line[k] for k in PAYLOAD_KEYS}, now)
-            lines = [webchat.record(session, rid, "me", {"text": shown}, now)]
+            mine = webchat.masked(shown, secret_expected=step_before == "status_receipt")
+            lines = [webchat.record(session, rid, "me", {"text": mine}, now)]
             for reply in for_the_web(session, rid, outcome.replies, settings.web_cookie_hours):
                 lines.append(webchat.record(session, rid, "bot", reply.to_payload(), now))
             return outcome, lines
@@ -314,25 +316,33 @@ def router(netra: Netra) -> APIRouter:
     def get_history(netra_chat: Annotated[str | None, Cookie()] = None) -> JSONResponse:
         return JSONResponse(read_history(netra_chat))
 
-    def pushes(token: str) -> list[dict[str, Any]]:
+    def newer(token: str, after: int) -> list[dict[str, Any]]:
         def work(session: Session) -> list[WebChatLine]:
             reporter = find_reporter(session, token)
-            return take_pushes(session, reporter) if reporter else []
+            if reporter is None or reporter.id is None:
+                return []
+            take_pushes(session, reporter)
+            return webchat.lines_after(session, reporter.id, after)
 
         return [line_json(line) for line in run_in_transaction(netra.db, work)]
 
     @api.get("/chat/api/updates")
     async def get_updates(
         request: Request,
+        after: int = 0,
         wait: int = 0,
         netra_chat: Annotated[str | None, Cookie()] = None,
     ) -> JSONResponse:
-        """Pushed messages; with ``wait`` the request is held until one arrives (long poll)."""
+        """Lines after ``after``; with ``wait`` the request is held until one exists (long poll).
+
+        Reading the transcript rather than only the outbox means a push taken by another tab,
+        or by a request whose page has gone, still reaches this page.
+        """
         if not netra_chat:
             return JSONResponse({"lines": []})
         deadline = time.monotonic() + min(max(wait, 0), settings.web_poll_seconds)
         while True:
-            lines = await run_in_threadpool(pushes, netra_chat)
+            lines = await run_in_threadpool(newer, netra_chat, after)
             if lines or time.monotonic() >= deadline or await request.is_disconnected():
                 return JSONResponse({"lines": lines})
             await asyncio.sleep(1.0)

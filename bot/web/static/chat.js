@@ -12,6 +12,8 @@ const attach = document.getElementById("attach");
 const offline = document.getElementById("offline");
 const forgetButton = document.getElementById("forget");
 let polling = false;
+const shownIds = new Set(); // transcript lines on screen: a poll may return one again
+let lastId = 0;
 let welcomeShown = false; // the page shows the welcome, not yet stored: the next answer is to it
 
 function newId() {
@@ -47,10 +49,12 @@ function codeRow(label, value) {
   const row = el("div", "code-row");
   row.appendChild(el("span", "code-label", label));
   row.appendChild(el("code", "code-value", value));
-  const button = el("button", "copy", "Salin");
+  const button = el("button", "copy");
   button.type = "button";
-  button.setAttribute("aria-label", "Salin " + label.toLowerCase());
-  button.addEventListener("click", () => copy(value, button));
+  const word = el("span", "", "Salin");
+  button.appendChild(word);
+  button.appendChild(el("span", "visually-hidden", " " + label.toLowerCase()));
+  button.addEventListener("click", () => copy(value, word));
   row.appendChild(button);
   return row;
 }
@@ -124,6 +128,11 @@ function reveal() {
 function append(lines) {
   let controls = null;
   for (const line of lines) {
+    if (line.id) {
+      if (shownIds.has(line.id)) continue;
+      shownIds.add(line.id);
+      lastId = Math.max(lastId, line.id);
+    }
     log.appendChild(render(line));
     const hasControls = (line.choices && line.choices.length) || line.accepts_media;
     if (line.who === "bot" || (line.who === "push" && hasControls)) {
@@ -233,7 +242,7 @@ async function pollLoop() {
   // Long polling: the server holds the request until a message waits (or ~25 s pass).
   while (polling) {
     try {
-      const response = await fetch("/chat/api/updates?wait=25");
+      const response = await fetch("/chat/api/updates?wait=25&after=" + lastId);
       if (response.ok) {
         const data = await response.json();
         if (data.lines.length) append(data.lines);
@@ -255,6 +264,8 @@ async function reload() {
   if (!response.ok) return;
   const data = await response.json();
   log.replaceChildren();
+  shownIds.clear();
+  lastId = 0;
   welcomeShown = data.new;
   append(data.lines);
   if (!data.new) startPolling();
