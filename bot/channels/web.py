@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from bot.dashboard.auth import cookies_secure
 from bot.flood import SlidingLimit, client_address
 from bot.runtime import Netra, utcnow
 from handlers.engine import parse_command
@@ -140,7 +141,7 @@ def for_the_web(
 def router(netra: Netra) -> APIRouter:
     api = APIRouter()
     settings = netra.settings
-    https = (settings.public_base_url or "").startswith("https://")
+    https = cookies_secure(netra)  # the dashboard's rule: https, or not on loopback only
     max_age = settings.web_cookie_hours * 3600
     new_chats = SlidingLimit(
         settings.web_new_chats_per_hour, settings.web_new_chats_total_per_hour, 3600
