@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     # Longest wait of one long-poll request for pushed messages (questions, status notices).
     web_poll_seconds: int = Field(default=25, ge=1, le=55, alias="NETRA_WEB_POLL_SECONDS")
 
+    # --- dashboard accounts ---
+    # Failed logins from one client address (any accounts) within NETRA_LOGIN_LOCKOUT_MINUTES
+    # before that address is refused for a while: guessing across many accounts is stopped too.
+    login_address_max_failures: int = Field(
+        default=20, ge=1, alias="NETRA_LOGIN_ADDRESS_MAX_FAILURES"
+    )
+
     # --- operator ---
     # Who runs this Netra, shown in the web chat's header and title (e.g. "Bawaslu Kota Bekasi").
     operator_name: str = Field(default="Bawaslu", alias="NETRA_OPERATOR_NAME")

@@ -40,6 +40,13 @@ class SlidingLimit:
             events.popleft()
         return events
 
+    def blocked(self, key: str) -> bool:
+        """Whether the next event for ``key`` would be refused (nothing is counted)."""
+        now = self.clock()
+        with self._lock:
+            mine, everyone = self._trim(key, now), self._trim(GLOBAL, now)
+            return len(mine) >= self.per_key or len(everyone) >= self.total
+
     def allow(self, key: str) -> bool:
         """Count one event for ``key`` if both its own and the global limit allow it."""
         now = self.clock()

@@ -45,7 +45,7 @@ def _extra_routers() -> list[APIRouter]:
     return routers
 
 
-EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity")
+EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity", "bot.dashboard.account")
 
 
 def install_error_pages(app: FastAPI) -> None:

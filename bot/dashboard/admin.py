@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.dashboard import ui
+from bot.dashboard.account import qr_svg
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, CurrentOfficer, DbSession, start_session
 from bot.dashboard.auth import netra_of as _netra
 from bot.runtime import utcnow
@@ -119,6 +120,7 @@ def router() -> APIRouter:
                 office_code=office_code.strip(),
                 role=role,
                 now=utcnow(),
+                one_time=True,
             )
         except AccountError as exc:
             session.rollback()
@@ -165,7 +167,7 @@ def router() -> APIRouter:
     ) -> Response:
         target = _target(session, officer_id)
         password = random_password()
-        reset_password(session, target, password)
+        reset_password(session, target, password, one_time=True)
         audit.record(session, "officer_reset", now=utcnow(), officer=admin, detail=target.username)
         session.commit()
         return _page_with(request, session, new_password=(target.username, password))
@@ -183,6 +185,7 @@ def router() -> APIRouter:
                 "tokens": tokens_of(session, officer),
                 "totp_secret": secret,
                 "totp_uri": totp_uri(secret, officer.username),
+                "totp_qr": qr_svg(totp_uri(secret, officer.username)),
                 **extra,
             },
         )
@@ -199,7 +202,7 @@ def router() -> APIRouter:
         secret: Annotated[str, Form(max_length=64)],
         code: Annotated[str, Form(max_length=8)],
     ) -> Response:
-        if not enable_totp(session, officer, secret, code):
+        if not enable_totp(session, officer, secret, code, now=utcnow()):
             return _account(request, session, officer, totp_error=True)
         audit.record(session, "totp_enabled", now=utcnow(), officer=officer)
         session.commit()
@@ -208,8 +211,16 @@ def router() -> APIRouter:
         return response
 
     @api.post("/account/totp/off", dependencies=[CsrfChecked])
-    def totp_off(request: Request, session: DbSession, officer: CurrentOfficer) -> Response:
-        disable_totp(session, officer)
+    def totp_off(
+        request: Request,
+        session: DbSession,
+        officer: CurrentOfficer,
+        password: Annotated[str, Form(max_length=256)],
+        code: Annotated[str, Form(max_length=8)],
+    ) -> Response:
+        if not disable_totp(session, officer, password=password, code=code, now=utcnow()):
+            session.rollback()
+            return _account(request, session, officer, totp_off_error=True)
         audit.record(session, "totp_disabled", now=utcnow(), officer=officer)
         session.commit()
         response = _redirect("/dashboard/account")

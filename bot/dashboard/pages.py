@@ -20,7 +20,9 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
 from bot.dashboard import ui
+from bot.dashboard.account import address_throttle
 from bot.dashboard.auth import (
+    PASSWORD_PATH,
     CsrfChecked,
     CurrentOfficer,
     DbSession,
@@ -40,13 +42,14 @@ from bot.dashboard.views import (
     ticket_view,
     timeline,
 )
+from bot.flood import client_address
 from bot.runtime import utcnow
 from handlers import casework
 from handlers.categories import CATEGORIES
 from storage import audit
 from storage.access import evidence_for, ticket_for
 from storage.models import Office
-from storage.officers import LoginPolicy, authenticate, by_username
+from storage.officers import LoginPolicy, authenticate, by_username, revoke_sessions
 from storage.tickets import STATUSES
 from storage.workflow import DESTINATIONS, WorkflowError, allowed_next
 
@@ -122,6 +125,13 @@ def router() -> APIRouter:
     ) -> Response:
         netra = netra_of(request)
         now = utcnow()
+        throttle = address_throttle(request)
+        where = client_address(request, netra.settings.web_proxy_header)
+        if throttle.blocked(where):
+            minutes = netra.settings.login_lockout_minutes
+            error = ui.label(ui.lang_of(request), "login_locked", minutes=minutes)
+            context = {"error": error, "username": username}
+            return ui.render(request, "login.html", context, status_code=429)
         policy = LoginPolicy(
             max_failures=netra.settings.login_max_failures,
             lockout=_minutes(netra.settings.login_lockout_minutes),
@@ -135,6 +145,7 @@ def router() -> APIRouter:
             policy=policy,
         )
         if result.officer is None:
+            throttle.allow(where)  # counts this failure against the address
             known = by_username(session, username)
             # Only a real account's name is recorded: a mistyped password in the username
             # field must not end up in the audit log.
@@ -159,7 +170,8 @@ def router() -> APIRouter:
             )
         audit.record(session, "login", now=now, officer=result.officer)
         session.commit()
-        response = _redirect("/dashboard/")
+        after = PASSWORD_PATH if result.officer.must_change_password else "/dashboard/"
+        response = _redirect(after)
         start_session(netra, response, result.officer)
         return response
 
@@ -167,6 +179,7 @@ def router() -> APIRouter:
     def logout(request: Request, session: DbSession) -> Response:
         officer = optional_officer(request, session)
         if officer is not None:
+            revoke_sessions(session, officer)  # a copy of the cookie dies too
             audit.record(session, "logout", now=utcnow(), officer=officer)
             session.commit()
         response = _redirect("/dashboard/login")
