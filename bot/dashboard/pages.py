@@ -317,15 +317,19 @@ def router() -> APIRouter:
         if evidence.data is None:
             raise _not_found()  # a link has no file
         inline = not download and (evidence.content_type or "") in INLINE_TYPES
-        audit.record(
-            session,
-            "view_evidence" if inline else "download_evidence",
-            now=utcnow(),
-            officer=officer,
-            ticket_id=ticket.id,
-            detail=f"evidence={evidence.id}",
-        )
-        session.commit()
+        # A thumbnail on the ticket page is part of that page's one "view_ticket" entry; a file
+        # opened on its own or downloaded gets its own entry.
+        thumbnail = inline and request.headers.get("sec-fetch-dest") == "image"
+        if not thumbnail:
+            audit.record(
+                session,
+                "view_evidence" if inline else "download_evidence",
+                now=utcnow(),
+                officer=officer,
+                ticket_id=ticket.id,
+                detail=f"evidence={evidence.id}",
+            )
+            session.commit()
         # Decrypted in memory and streamed; never written to disk. Anything not a plain image
         # is forced to download and sandboxed, so a file cannot run script in our origin.
         name = _safe_filename(evidence.filename, evidence.id, evidence.content_type)
