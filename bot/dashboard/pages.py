@@ -98,6 +98,10 @@ def router() -> APIRouter:
     def stylesheet() -> FileResponse:
         return FileResponse(ui.STATIC_DIR / "dashboard.css", media_type="text/css")
 
+    @api.get("/static/keys.js")
+    def keyboard_script() -> FileResponse:
+        return FileResponse(ui.STATIC_DIR / "keys.js", media_type="text/javascript")
+
     @api.get("/lang/{code}")
     def set_language(code: str, next: str = "/dashboard/") -> Response:
         target = next if re.fullmatch(r"/dashboard/[\w/\-.]*", next) else "/dashboard/"
