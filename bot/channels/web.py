@@ -48,27 +48,21 @@ TEMPLATES = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 WEB_WELCOME = {
     "id": (
         "Selamat datang di Netra, kanal aduan netralitas ASN untuk Bawaslu.\n\n"
-        "Anda tidak perlu menyebut nama. Yang kami simpan: isi laporan Anda (kategori, "
-        "terlapor, lokasi, tanggal, kronologi, bukti, saksi). Petugas Bawaslu tidak melihat "
-        "siapa Anda, dari perangkat atau jaringan mana Anda menulis.\n"
-        "Saran: jangan tulis nama Anda sendiri di laporan, dan hapus metadata foto bila bisa "
-        "(Netra juga menghapusnya).\n"
-        "Percakapan ini diingat di peramban ini selama {hours} jam sejak pesan terakhir, supaya "
-        "Anda bisa kembali membaca jawaban Bawaslu. Tekan \u201cSelesai & hapus\u201d untuk "
-        "menghapusnya sekarang.\n\n"
-        "Ketik /batal kapan saja untuk membatalkan, /bantuan untuk bantuan."
+        "Anda tidak perlu menyebut nama. Petugas tidak melihat siapa Anda atau dari perangkat "
+        "mana Anda menulis. Yang disimpan, terenkripsi: isi laporan, bukti dan saksi. Jangan "
+        "tulis nama Anda sendiri; metadata foto dihapus otomatis.\n"
+        "Percakapan diingat di peramban ini {hours} jam sejak pesan terakhir; \u201cSelesai & "
+        "hapus\u201d menghapusnya. Rincian: halaman Privasi.\n\n"
+        "/batal untuk membatalkan, /bantuan untuk bantuan."
     ),
     "en": (
         "Welcome to Netra, the ASN-neutrality reporting channel for Bawaslu.\n\n"
-        "You do not need to give your name. What we store: the content of your report "
-        "(category, reported person, place, dates, account of events, evidence, witnesses). "
-        "Bawaslu officers do not see who you are or which device or network you write from.\n"
-        "Advice: do not write your own name in the report, and remove photo metadata if you "
-        "can (Netra removes it too).\n"
-        "This browser remembers the conversation for {hours} hours after your last message, so "
-        "you can come back to read Bawaslu's answers. Press \u201cSelesai & hapus\u201d (done "
-        "& delete) to delete it now.\n\n"
-        "Type /batal (cancel) at any time to cancel, /bantuan (help) for help."
+        "You do not need to give your name. Officers do not see who you are or which device "
+        "you write from. Stored, encrypted: the report, evidence and witnesses. Do not write "
+        "your own name; photo metadata is removed automatically.\n"
+        "This browser remembers the conversation for {hours} hours after your last message; "
+        "\u201cSelesai & hapus\u201d (done & delete) deletes it. Details: the Privasi page.\n\n"
+        "/batal to cancel, /bantuan for help."
     ),
 }
 PAYLOAD_KEYS = ("text", "choices", "accepts_media")

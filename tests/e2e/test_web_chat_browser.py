@@ -71,10 +71,14 @@ def type_(page: Any, text: str) -> None:
 
 
 def on_screen(page: Any, selector: Any) -> bool:
-    """Whether the element's top part lies inside the window (not scrolled away or covered)."""
+    """Whether the element's first lines are visible: in the window, not under the answer
+    buttons or the header (for a bubble: inside the visible part of the conversation)."""
     box = selector.bounding_box()
-    height = page.viewport_size["height"]
-    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+    in_log = selector.evaluate("e => e.closest('#log') !== null")
+    area = page.locator("#log").bounding_box() if in_log else None
+    top = area["y"] if area else 0
+    bottom = area["y"] + area["height"] if area else page.viewport_size["height"]
+    return box is not None and box["y"] >= top - 1 and box["y"] + min(box["height"], 40) <= bottom
 
 
 def count(netra: Netra, model: type) -> int:
@@ -98,6 +102,9 @@ def test_a_report_in_the_browser_keeps_its_history_buttons_and_receipt(
         bot_says(page, "Selamat datang di Netra")
         assert "identitas akun" not in page.inner_text("#log")  # the web has no account
         assert count(netra, Reporter) == 0  # opening the page stores nothing
+        page.wait_for_timeout(300)
+        assert on_screen(page, bot_says(page, "Lanjutkan membuat laporan"))
+        assert on_screen(page, page.locator("#choices button").first)
         assert_accessible(page, f"chat welcome {size(viewport)}")
         page.screenshot(path=str(shots / f"chat-welcome-{size(viewport)}.png"))
 

@@ -108,18 +108,14 @@ function setControls(choices, acceptsMedia) {
 }
 
 function reveal() {
-  // After the buttons are laid out: show the newest question from its first line, so on a
-  // phone the question is never hidden behind its own answer buttons.
+  // After the buttons are laid out. The newest bot messages start after the reporter's last
+  // line; if they do not fit, show them from their first line, so a question (or the welcome)
+  // is never scrolled away behind its own answer buttons.
   requestAnimationFrame(() => {
-    const bots = log.querySelectorAll(".msg.bot");
-    const last = bots[bots.length - 1];
-    const tail = log.lastElementChild;
-    if (!tail) return;
-    if (last && last.offsetHeight > log.clientHeight * 0.8) {
-      log.scrollTop = last.offsetTop - log.offsetTop - 8;
-    } else {
-      log.scrollTop = log.scrollHeight;
-    }
+    const mine = log.querySelectorAll(".msg.me");
+    const anchor = mine.length ? mine[mine.length - 1].nextElementSibling : log.firstElementChild;
+    const top = anchor ? anchor.offsetTop - log.offsetTop - 8 : log.scrollHeight;
+    log.scrollTop = Math.min(top, log.scrollHeight - log.clientHeight);
   });
 }
 
