@@ -176,6 +176,9 @@ def parser() -> argparse.ArgumentParser:
     from bot.officer_cli import add_parser as add_officers_parser
 
     add_officers_parser(sub)
+    from bot.digest_cli import add_parser as add_digest_parser
+
+    add_digest_parser(sub)
     return top
 
 

@@ -107,6 +107,20 @@ class Settings(BaseSettings):
     # A PNG/SVG/JPEG logo file shown beside the name; unset shows Netra's own mark.
     operator_logo_file: Path | None = Field(default=None, alias="NETRA_OPERATOR_LOGO_FILE")
 
+    # --- daily digest for Bawaslu offices (Telegram and e-mail) ---
+    # Hour (office's own time zone) of the morning edition, and of the evening edition sent on
+    # round-the-clock days (quiet period, polling day) of the election calendar.
+    digest_hour: int = Field(default=7, ge=0, le=23, alias="NETRA_DIGEST_HOUR")
+    digest_evening_hour: int = Field(default=19, ge=0, le=23, alias="NETRA_DIGEST_EVENING_HOUR")
+    # A digest claimed this long after its hour (the process was down) is marked late.
+    digest_late_minutes: int = Field(default=30, ge=1, alias="NETRA_DIGEST_LATE_MINUTES")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    mail_from: str = Field(default="netra@localhost", alias="NETRA_MAIL_FROM")
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

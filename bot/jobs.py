@@ -53,6 +53,13 @@ def escalate_overdue_tickets(netra: Netra) -> list[str]:
     )
 
 
+def send_due_digests(netra: Netra) -> int:
+    """Offices whose digest hour has passed today and that have none yet get it now."""
+    from bot.digests import DigestConfig, run_due_digests
+
+    return run_due_digests(netra.db, utcnow(), DigestConfig.from_settings(netra.settings))
+
+
 def start_scheduler(netra: Netra) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
@@ -81,6 +88,16 @@ def start_scheduler(netra: Netra) -> BackgroundScheduler:
         id="escalate",
         coalesce=True,
         max_instances=1,
+    )
+    scheduler.add_job(
+        send_due_digests,
+        "interval",
+        minutes=2,
+        args=[netra],
+        id="digests",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=utcnow(),  # at start-up: a process that was down sends what it missed
     )
     scheduler.start()
     return scheduler

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import BlindIndex, Encrypted, EncryptedBytes, EncryptedJSON
@@ -37,6 +37,8 @@ class Office(SQLModel, table=True):
     # Office contacts are institutional, not reporter identity: stored plainly.
     telegram_chat_id: str | None = Field(default=None, max_length=64)
     email: str | None = Field(default=None, max_length=254)
+    # The language of the office's daily digest (id | en).
+    digest_lang: str = Field(default="id", max_length=5)
 
 
 class Reporter(SQLModel, table=True):
@@ -298,3 +300,67 @@ class WebChatLine(SQLModel, table=True):
     who: str = Field(max_length=8)  # me | bot | push (a message that arrived on its own)
     payload: dict[str, Any] = Field(sa_type=EncryptedJSON("webchat.payload"))
     created_at: datetime
+
+
+# --- issue 8: daily digest ---------------------------------------------------------------------
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest edition of one office on one local date through one channel.
+
+    The unique key is the claim: the process whose INSERT wins builds the digest and puts it in
+    the outbox in the same transaction, so every process may try and exactly one sends. ``channel``
+    ``none`` records a digest of an office without any channel (shown, never sent). ``attempt``
+    is 0 for the scheduled digest and counts deliberate re-sends.
+    """
+
+    __table_args__ = (
+        UniqueConstraint(
+            "office_code", "local_date", "edition", "channel", "attempt", name="uq_digestrun_slot"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    local_date: date = Field(index=True)
+    edition: str = Field(max_length=8)  # pagi | malam
+    channel: str = Field(max_length=12)  # telegram | email | none
+    attempt: int = 0
+    late: bool = False
+    claimed_at: datetime
+    outbox_id: int | None = Field(default=None, index=True)
+    officer_id: int | None = Field(default=None, foreign_key="officer.id")
+
+
+class OfficeLinkCode(SQLModel, table=True):
+    """A one-time code that links a Telegram chat to an office (``/hubungkan KODE``).
+
+    Only the code's SHA-256 is stored; it expires, and using it once spends it.
+    """
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    officer_id: int | None = Field(default=None, foreign_key="officer.id")
+
+
+# The digest reads an office's tickets by status and age, and new tickets by age: these make
+# each office's digest cost follow its own tickets, not the whole table.
+Index(
+    "ix_ticket_office_status_created",
+    Ticket.__table__.c.office_code,  # type: ignore[attr-defined]
+    Ticket.__table__.c.status,  # type: ignore[attr-defined]
+    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+Index(
+    "ix_ticket_office_created",
+    Ticket.__table__.c.office_code,  # type: ignore[attr-defined]
+    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+Index(
+    "ix_ticketevent_kind_at",
+    TicketEvent.__table__.c.kind,  # type: ignore[attr-defined]
+    TicketEvent.__table__.c.at,  # type: ignore[attr-defined]
+)

@@ -65,6 +65,20 @@ def route(region: Region, institution_level: str) -> str:
     return region.code
 
 
+def email_addresses(value: str | None) -> list[str]:
+    """An office's address field: several addresses separated by commas, semicolons or spaces."""
+    if not value:
+        return []
+    return [a for a in value.replace(";", ",").replace(" ", ",").split(",") if a]
+
+
+def valid_email(value: str) -> bool:
+    local, _, domain = value.partition("@")
+    return (
+        bool(local) and "." in domain and "@" not in domain and not any(c.isspace() for c in value)
+    )
+
+
 @dataclass(frozen=True)
 class ImportResult:
     updated: int
@@ -73,6 +87,8 @@ class ImportResult:
 
 def import_contacts(session: Session, path: Path) -> ImportResult:
     """Load office contacts from a CSV with columns ``code,telegram_chat_id,email``.
+
+    ``email`` may hold several addresses separated by commas or semicolons (quote the field).
 
     Every row is checked before any is applied, so a file with one bad line changes nothing.
     """
@@ -93,9 +109,13 @@ def import_contacts(session: Session, path: Path) -> ImportResult:
             if chat_id is not None and not chat_id.lstrip("-").isdigit():
                 errors.append(f"line {line_no}: telegram_chat_id must be a number")
                 continue
-            if email is not None and ("@" not in email or " " in email):
-                errors.append(f"line {line_no}: {email!r} is not an e-mail address")
-                continue
+            if email is not None:
+                found = email_addresses(email)
+                bad = [a for a in found if not valid_email(a)]
+                if bad or not found:
+                    errors.append(f"line {line_no}: {email!r} is not an e-mail address")
+                    continue
+                email = ", ".join(found)
             rows.append((office, chat_id, email))
     if errors:
         return ImportResult(0, errors)

@@ -23,6 +23,10 @@ def transports(netra: Netra) -> dict[str, Transport]:
 
     if not whatsapp.missing_settings(netra.settings):
         configured["whatsapp"] = whatsapp.TwilioTransport(netra.db, netra.settings)
+    if netra.settings.smtp_host:
+        from bot.channels.email import EmailTransport
+
+        configured["email"] = EmailTransport.from_settings(netra.settings)
     return configured
 
 

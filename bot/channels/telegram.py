@@ -49,11 +49,12 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
-from bot.runtime import Netra
+from bot.runtime import Netra, utcnow
 from bot.transports import TransportError
 from handlers.media import MAX_FILE_BYTES, base_type
 from handlers.messages import t
 from handlers.types import Attachment, Inbound, Reply
+from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -425,6 +426,10 @@ class UpdateHandler:
         if message is None:
             log.info("telegram: ignored an update without a message (%s)", _kind(update))
             return
+        code = link_code_of(message.text)
+        if code is not None:  # an office linking its chat: not a reporter, nothing of theirs
+            await self._link_office(update.update_id, message.chat.id, code)
+            return
         if message.chat.type != "private":
             await self._group(message)
             return
@@ -448,6 +453,25 @@ class UpdateHandler:
         if not outcome.duplicate:
             await self.transport.answer_callback(query.id)
 
+    async def _link_office(self, update_id: int, chat_id: int, code: str) -> None:
+        """``/hubungkan KODE``: the chat becomes the office's digest chat (one-time code)."""
+        from storage.inbound import first_sighting
+        from storage.office_links import redeem
+
+        def work(session: Any) -> tuple[bool, str | None]:
+            now = utcnow()
+            if not first_sighting(session, channel=CHANNEL, platform_id=str(update_id), now=now):
+                return False, None
+            office = redeem(session, code, str(chat_id), now=now) if code else None
+            return True, office.name if office is not None else None
+
+        fresh, office_name = await asyncio.to_thread(run_in_transaction, self.netra.db, work)
+        if not fresh:
+            return  # Telegram retried the update: it was answered already
+        log.info("telegram: office link code %s", "accepted" if office_name else "refused")
+        text = LINK_OK.format(office=office_name) if office_name is not None else LINK_REFUSED
+        await self.transport.notice(chat_id, text)
+
     async def _group(self, message: Message) -> None:
         """One brief notice per group and ten minutes, sent directly: nothing is stored."""
         now = time.monotonic()
@@ -463,6 +487,28 @@ class UpdateHandler:
             "telegram: message in a %s answered with the private-chat notice", message.chat.type
         )
         await self.transport.notice(message.chat.id, t("private_only", lang))
+
+
+LINK_COMMAND = "/hubungkan"
+LINK_OK = (
+    "Obrolan ini sekarang menerima ringkasan harian Netra untuk {office} setiap pagi pukul "
+    "07.00 waktu setempat. / This chat now receives Netra's daily digest for {office}."
+)
+LINK_REFUSED = (
+    "Kode tidak dikenal, sudah dipakai, atau kedaluwarsa. Minta kode baru di dasbor Netra. / "
+    "Unknown, used or expired code: get a new one in the Netra dashboard."
+)
+
+
+def link_code_of(text: str | None) -> str | None:
+    """The code of a ``/hubungkan KODE`` command (``/hubungkan@Bot KODE`` in groups), or None
+    when the message is not that command ("" when the code is missing)."""
+    if not text:
+        return None
+    first, _, rest = text.strip().partition(" ")
+    if first.split("@", 1)[0].lower() != LINK_COMMAND:
+        return None
+    return rest.strip()
 
 
 def _kind(update: Update) -> str:

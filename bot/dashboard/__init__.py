@@ -45,7 +45,12 @@ def _extra_routers() -> list[APIRouter]:
     return routers
 
 
-EXTENSIONS = ("bot.dashboard.followup", "bot.dashboard.identity", "bot.dashboard.account")
+EXTENSIONS = (
+    "bot.dashboard.followup",
+    "bot.dashboard.identity",
+    "bot.dashboard.office_page",
+    "bot.dashboard.account",
+)
 
 
 def install_error_pages(app: FastAPI) -> None:
