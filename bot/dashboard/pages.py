@@ -433,13 +433,41 @@ def router() -> APIRouter:
         session: DbSession,
         officer: CurrentOfficer,
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        action: Annotated[str, Query(max_length=40)] = "",
+        ticket: Annotated[str, Query(max_length=16)] = "",
     ) -> Response:
+        from bot.dashboard import audit_view
+
         size = 200
-        entries = audit.entries_for(session, officer, limit=size + 1, offset=(page - 1) * size)
+        ticket_id = audit_view.ticket_id_of(session, ticket) if ticket.strip() else None
+        unknown = bool(ticket.strip()) and ticket_id is None
+        entries = (
+            []
+            if unknown
+            else audit.entries_for(
+                session,
+                officer,
+                limit=size + 1,
+                offset=(page - 1) * size,
+                action=action or None,
+                ticket_id=ticket_id,
+            )
+        )
+        lang = ui.lang_of(request)
+        query = urlencode({k: v for k, v in (("action", action), ("ticket", ticket)) if v})
         return ui.render(
             request,
             "audit.html",
-            {"entries": entries[:size], "more": len(entries) > size, "page": page},
+            {
+                "rows": audit_view.rows(session, officer, entries[:size], lang),
+                "more": len(entries) > size,
+                "page": page,
+                "actions": [(k, audit_view.action_label(k, lang)) for k in audit_view.ACTIONS],
+                "chosen_action": action,
+                "chosen_ticket": ticket,
+                "unknown_ticket": unknown,
+                "query": query,
+            },
         )
 
     return api
