@@ -6,7 +6,12 @@ import sys
 
 
 def main() -> None:
-    names = {"telegram": "bench.telegram", "digest": "bench.digest"}
+    names = {
+        "telegram": "bench.telegram",
+        "digest": "bench.digest",
+        "broadcast": "bench.broadcast",
+        "dashboard": "bench.dashboard",
+    }
     if len(sys.argv) < 2 or sys.argv[1] not in names:
         sys.exit(f"usage: python -m bench {{{','.join(names)}}} [options]")
     from importlib import import_module

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from bot import channels
+from bot.broadcasts import BroadcastRunner
 from bot.jobs import start_scheduler
 from bot.runtime import Netra
 from bot.sender import OutboxSender
@@ -34,6 +35,7 @@ def create_app(
     """
     outbound = channels.transports(netra) if transports is None else transports
     sender = OutboxSender(netra, outbound)
+    reminders = BroadcastRunner(netra.db, netra.settings, outbound)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -41,6 +43,7 @@ def create_app(
         scheduler = start_scheduler(netra) if run_jobs else None
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run_forever(stop)) if outbound else None
+        broadcasting = asyncio.create_task(reminders.run_forever(stop)) if outbound else None
         try:
             yield
         finally:
@@ -48,7 +51,10 @@ def create_app(
             sender.wake()
             if task is not None:
                 await task
+            if broadcasting is not None:
+                await broadcasting
             sender.close()
+            reminders.close()
             for transport in outbound.values():
                 await transport.close()
             if scheduler is not None:

@@ -121,6 +121,28 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
     mail_from: str = Field(default="netra@localhost", alias="NETRA_MAIL_FROM")
 
+    # --- reminder broadcasts (issue 13) ---
+    # Who the reminders say they come from (every template names its sender).
+    operator_name: str = Field(default="Bawaslu RI melalui Netra", alias="NETRA_OPERATOR_NAME")
+    # Platform rates for bulk sends, shared by every process through the database.
+    telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
+    twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
+    # The part of each rate broadcasts may use; the rest stays free for conversation replies,
+    # which also go first whenever any are waiting.
+    broadcast_rate_share: float = Field(default=0.8, gt=0, le=1, alias="NETRA_BROADCAST_RATE_SHARE")
+    # Sending hours in the subscriber's own time zone (local hour, start inclusive, end exclusive).
+    broadcast_hours_start: int = Field(default=7, ge=0, le=23, alias="NETRA_BROADCAST_HOURS_START")
+    broadcast_hours_end: int = Field(default=20, ge=1, le=24, alias="NETRA_BROADCAST_HOURS_END")
+
+    # --- listing and jobs at a million tickets ---
+    # Rows per statement (and per commit) when the escalation job works through a backlog.
+    escalation_batch: int = Field(default=500, ge=1, le=10_000, alias="NETRA_ESCALATION_BATCH")
+    # Sent outbox rows are deleted this many days after sending (their address is ciphertext
+    # that no longer serves anything); platform dedup records after NETRA_DEDUP_RETENTION_DAYS.
+    outbox_retention_days: int = Field(default=7, ge=1, alias="NETRA_OUTBOX_RETENTION_DAYS")
+    dedup_retention_days: int = Field(default=3, ge=1, alias="NETRA_DEDUP_RETENTION_DAYS")
+    purge_batch: int = Field(default=5000, ge=1, le=100_000, alias="NETRA_PURGE_BATCH")
+
     @property
     def effective_database_url(self) -> str:
         """SQLite under the data directory unless ``DATABASE_URL`` names another database."""

@@ -1,6 +1,6 @@
 """Periodic work: idle conversations, old drafts, dedup records and throttle records.
 
-Every job is one short transaction with its own conditional updates, so running it in two
+Every job runs in short transactions with their own conditional updates, so running it in two
 processes at once is harmless.
 """
 
@@ -10,16 +10,12 @@ import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import delete
-from sqlmodel import col
 
 from bot.runtime import Netra, utcnow
 from storage.db import run_in_transaction
-from storage.models import InboundMessage, StatusAttempt
+from storage.purge import Retention, purge_spent
 
 log = logging.getLogger(__name__)
-
-DEDUP_RETENTION = timedelta(days=3)  # platforms stop retrying long before this
 
 
 def expire_idle_conversations(netra: Netra) -> int:
@@ -29,28 +25,42 @@ def expire_idle_conversations(netra: Netra) -> int:
     return count
 
 
-def purge_old_records(netra: Netra) -> None:
-    now = utcnow()
-
-    def work(session):  # type: ignore[no-untyped-def]
-        session.execute(
-            delete(InboundMessage).where(col(InboundMessage.received_at) < now - DEDUP_RETENTION)
-        )
-        session.execute(
-            delete(StatusAttempt).where(col(StatusAttempt.at) < now - timedelta(days=1))
-        )
-
-    run_in_transaction(netra.db, work)
+def purge_old_records(netra: Netra) -> dict[str, int]:
+    """Sent outbox rows, dedup and throttle records past their retention, in batches."""
+    s = netra.settings
+    keep = Retention(
+        outbox_sent=timedelta(days=s.outbox_retention_days),
+        dedup=timedelta(days=s.dedup_retention_days),
+    )
+    counts = purge_spent(
+        lambda work: run_in_transaction(netra.db, work),
+        now=utcnow(),
+        keep=keep,
+        batch=s.purge_batch,
+    )
+    if any(counts.values()):
+        log.info("purged spent records: %s", counts)
+    return counts
 
 
 def escalate_overdue_tickets(netra: Netra) -> list[str]:
-    """Kab/kota tickets past their processing window appear, marked, at their Bawaslu Provinsi."""
+    """Kab/kota tickets past their processing window appear, marked, at their Bawaslu Provinsi.
+
+    A backlog goes in batches, each committed on its own, so the job never holds one long
+    transaction (and a crash keeps what was done).
+    """
     from bot.dashboard.views import windows_of
     from handlers.casework import escalate_overdue
 
-    return run_in_transaction(
-        netra.db, lambda s: escalate_overdue(s, now=utcnow(), windows=windows_of(netra))
-    )
+    now, windows, size = utcnow(), windows_of(netra), netra.settings.escalation_batch
+    done: list[str] = []
+    while True:
+        batch = run_in_transaction(
+            netra.db, lambda s: escalate_overdue(s, now=now, windows=windows, limit=size)
+        )
+        done += batch
+        if len(batch) < size:
+            return done
 
 
 def send_due_digests(netra: Netra) -> int:

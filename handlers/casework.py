@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import case, insert, update
 from sqlmodel import Session, col, select
 
 from handlers.messages import t
 from handlers.types import Reply
 from storage import audit, outbox
-from storage.models import Office, Officer, Reporter, Ticket, TicketEvent
+from storage.listing import is_open
+from storage.models import AuditLog, Office, Officer, Reporter, Ticket, TicketEvent
 from storage.workflow import (
     DESTINATIONS,
     OPEN_STATUSES,
@@ -156,56 +157,85 @@ def reassign(
     )
     ticket.office_code = target.code
     ticket.escalated_at = None
+    ticket.escalated_to = None
     ticket.updated_at = now
     session.add(ticket)
     return event
 
 
-def escalate_overdue(session: Session, *, now: datetime, windows: Windows) -> list[str]:
-    """Mark open kab/kota tickets past their processing window as escalated; returns codes.
+def escalate_overdue(
+    session: Session, *, now: datetime, windows: Windows, limit: int = 500
+) -> list[str]:
+    """Escalate up to ``limit`` open kab/kota tickets past their processing window; returns codes.
 
-    Each ticket is claimed with a conditional UPDATE (``escalated_at IS NULL``), so two
-    processes running the job never escalate one ticket twice.
+    One UPDATE … RETURNING marks a batch (``escalated_at``, and ``escalated_to`` = the office's
+    province), then one INSERT each writes its timeline events and audit lines: a backlog of
+    thousands is a few statements per batch, and the caller commits batch by batch
+    (``bot.jobs``) so no transaction grows with the backlog. The ``escalated_at IS NULL``
+    condition is re-checked by the UPDATE, so two processes never escalate one ticket twice.
     """
     plain, extended = escalation_cutoff(now, windows)
-    kabkota = select(Office.code).where(col(Office.level).in_(ESCALATING_LEVELS))
-    candidates = session.exec(
-        select(Ticket.id, Ticket.code, Ticket.office_code).where(
-            col(Ticket.status).in_(OPEN_STATUSES),
-            col(Ticket.escalated_at).is_(None),
-            col(Ticket.office_code).in_(kabkota),
-            or_(
-                and_(col(Ticket.info_requested_at).is_(None), col(Ticket.created_at) < plain),
-                and_(col(Ticket.info_requested_at).is_not(None), col(Ticket.created_at) < extended),
-            ),
+    # The kab/kota offices as a list of values, not a join: the planner then walks the
+    # escalation-queue index from the oldest ticket and stops at ``limit``, instead of
+    # probing the tickets office by office.
+    kabkota = session.exec(
+        select(Office.code).where(
+            col(Office.level).in_(ESCALATING_LEVELS), col(Office.parent_code).is_not(None)
         )
     ).all()
-    escalated: list[str] = []
-    for ticket_id, code, office_code in candidates:
-        result = session.execute(
-            update(Ticket)
-            .where(col(Ticket.id) == ticket_id, col(Ticket.escalated_at).is_(None))
-            .values(escalated_at=now)
-            .execution_options(synchronize_session=False)
+    due_before = case((col(Ticket.info_requested_at).is_(None), plain), else_=extended)
+    queue = (
+        select(Ticket.id)
+        .where(
+            is_open(),
+            col(Ticket.escalated_at).is_(None),
+            col(Ticket.created_at) < plain,  # the later cutoff: a range on the queue index
+            col(Ticket.created_at) < due_before,
+            col(Ticket.office_code).in_(kabkota),
         )
-        if result.rowcount != 1 or ticket_id is None:  # type: ignore[attr-defined]
-            continue
-        office = session.get(Office, office_code)
-        parent = office.parent_code if office else None
-        session.add(
-            TicketEvent(
-                ticket_id=ticket_id,
-                at=now,
-                kind="escalated",
-                from_office=office_code,
-                to_office=parent,
-            )
+        .order_by(col(Ticket.created_at), col(Ticket.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        queue = queue.with_for_update(of=Ticket, skip_locked=True)  # type: ignore[arg-type]
+    province = (
+        select(Office.parent_code)
+        .where(col(Office.code) == col(Ticket.office_code))
+        .scalar_subquery()
+    )
+    marked = session.execute(
+        update(Ticket)
+        .where(col(Ticket.id).in_(queue.scalar_subquery()), col(Ticket.escalated_at).is_(None))
+        .values(escalated_at=now, escalated_to=province)
+        .returning(
+            col(Ticket.id), col(Ticket.code), col(Ticket.office_code), col(Ticket.escalated_to)
         )
-        audit.record(session, "escalated", now=now, office_code=office_code, ticket_id=ticket_id)
-        escalated.append(code)
-    if escalated:
-        log.info("escalated %d overdue tickets to their Bawaslu Provinsi", len(escalated))
-    return escalated
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not marked:
+        return []
+    session.execute(
+        insert(TicketEvent),
+        [
+            {
+                "ticket_id": ticket_id,
+                "at": now,
+                "kind": "escalated",
+                "from_office": office_code,
+                "to_office": parent,
+            }
+            for ticket_id, _, office_code, parent in marked
+        ],
+    )
+    session.execute(
+        insert(AuditLog),
+        [
+            {"at": now, "office_code": office_code, "action": "escalated", "ticket_id": ticket_id}
+            for ticket_id, _, office_code, _ in marked
+        ],
+    )
+    log.info("escalated %d overdue tickets to their Bawaslu Provinsi", len(marked))
+    return [code for _, code, _, _ in marked]
 
 
 def _id(ticket: Ticket) -> int:

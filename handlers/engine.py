@@ -184,14 +184,21 @@ class Engine:
         receipts: ReceiptHasher | None = None,
         locate: Callable[[float, float], Region | None] | None = None,
     ) -> None:
-        from handlers import followup, identity, report, status  # the step tables import Turn
+        from handlers import followup, identity, report, status, subscribe  # step tables use Turn
 
         self.regions = regions
         self.policy = policy or Policy()
         self.receipts = receipts or ReceiptHasher()
         self.locate = locate
         self.steps: dict[str, Step] = {
-            s.name: s for s in (*report.STEPS, *status.STEPS, *followup.STEPS, *identity.STEPS)
+            s.name: s
+            for s in (
+                *report.STEPS,
+                *status.STEPS,
+                *followup.STEPS,
+                *identity.STEPS,
+                *subscribe.STEPS,
+            )
         }
 
     # --- one turn ------------------------------------------------------------------------

@@ -12,27 +12,28 @@ never other offices' tickets.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.models import Evidence, Office, Officer, Ticket
+from storage.models import Evidence, Officer, Ticket
 from storage.tickets import format_code
-
-ESCALATING_LEVELS = ("kabupaten", "kota")
 
 
 def visible_clause(officer: Officer) -> ColumnElement[bool]:
-    """SQL condition: this ticket is visible to ``officer``."""
-    children = select(Office.code).where(
-        Office.parent_code == officer.office_code, col(Office.level).in_(ESCALATING_LEVELS)
-    )
-    escalated_here = and_(
-        col(Ticket.escalated_at).is_not(None), col(Ticket.office_code).in_(children)
-    )
+    """SQL condition: this ticket is visible to ``officer``.
+
+    ``escalated_to`` is written when a ticket is escalated (and cleared when it is reassigned),
+    so this is two indexed equalities rather than a subquery over the office tree.
+    """
     if not officer.active:
         return and_(col(Ticket.id).is_(None), col(Ticket.id).is_not(None))  # nothing
-    return or_(col(Ticket.office_code) == officer.office_code, escalated_here)
+    return or_(
+        col(Ticket.office_code) == officer.office_code,
+        col(Ticket.escalated_to) == officer.office_code,
+    )
 
 
 def visible_tickets(officer: Officer) -> SelectOfScalar[Ticket]:
@@ -60,7 +61,12 @@ def evidence_for(
     return ticket, evidence
 
 
-def is_escalated_to(officer: Officer, ticket: Ticket) -> bool:
+class _Owned(Protocol):
+    @property
+    def office_code(self) -> str: ...
+
+
+def is_escalated_to(officer: Officer, ticket: _Owned) -> bool:
     """True when the officer sees this ticket only because it was escalated to their office."""
     return ticket.office_code != officer.office_code
 

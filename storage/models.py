@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import BlindIndex, Encrypted, EncryptedBytes, EncryptedJSON
@@ -24,6 +24,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+# Statuses whose processing clock runs (``storage.workflow.OPEN_STATUSES``), as the partial
+# indexes' SQL predicate; a query repeating this IN list is served by those indexes.
+_OPEN = "status IN ('baru', 'dikaji', 'perlu_info')"
 
 
 class Office(SQLModel, table=True):
@@ -93,16 +97,18 @@ class Ticket(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="SET NULL"), index=True),
     )
-    office_code: str = Field(foreign_key="office.code", index=True, max_length=8)
+    # Office, status and category are indexed with the sort keys (``__table_args__``), not
+    # alone: alone they tempt the planner into collecting and sorting whole offices.
+    office_code: str = Field(foreign_key="office.code", max_length=8)
     region_code: str = Field(index=True, max_length=8)
-    category: str = Field(index=True, max_length=32)
+    category: str = Field(max_length=32)
     institution_level: str = Field(max_length=12)
     incident_date: date
     learned_date: date
     late: bool = False
-    status: str = Field(default="baru", index=True, max_length=24)
+    status: str = Field(default="baru", max_length=24)
     lang: str = Field(default="id", max_length=5)
-    created_at: datetime = Field(index=True)
+    created_at: datetime
     updated_at: datetime
     accused_position: str = Field(sa_type=Encrypted("ticket.accused_position", "content"))
     accused_name: str | None = Field(
@@ -113,6 +119,79 @@ class Ticket(SQLModel, table=True):
     # Processing clock: 3 days from receipt, +2 once more information was requested.
     info_requested_at: datetime | None = None
     escalated_at: datetime | None = None
+    # --- issue 11: listing at a million tickets ---
+    # The Bawaslu Provinsi a kab/kota ticket was escalated to, written with ``escalated_at``:
+    # visibility becomes ``office_code = X OR escalated_to = X``, two index range scans,
+    # instead of a subquery over the office tree that no index can serve.
+    escalated_to: str | None = Field(default=None, max_length=8)
+    assignee_id: int | None = Field(default=None, foreign_key="officer.id")
+
+    __table_args__ = (
+        # Every inbox sort key, per office, with ``id`` as the keyset tie-breaker (the daily
+        # digest reads the first two as well).
+        Index("ix_ticket_office_created", "office_code", "created_at", "id"),
+        Index("ix_ticket_office_updated", "office_code", "updated_at", "id"),
+        Index("ix_ticket_office_status_created", "office_code", "status", "created_at", "id"),
+        # Code search by prefix (LIKE 'ACD%') within an office, on PostgreSQL whatever the
+        # database collation: a range of this index, not every ticket starting "AC" anywhere.
+        Index(
+            "ix_ticket_office_code_code",
+            "office_code",
+            "code",
+            postgresql_ops={"code": "text_pattern_ops"},
+        ),
+        # Escalated tickets as their province sees them: few rows, so partial indexes.
+        Index(
+            "ix_ticket_escalated_created",
+            "escalated_to",
+            "created_at",
+            "id",
+            postgresql_where=text("escalated_to IS NOT NULL"),
+            sqlite_where=text("escalated_to IS NOT NULL"),
+        ),
+        Index(
+            "ix_ticket_escalated_updated",
+            "escalated_to",
+            "updated_at",
+            "id",
+            postgresql_where=text("escalated_to IS NOT NULL"),
+            sqlite_where=text("escalated_to IS NOT NULL"),
+        ),
+        # Open tickets (the processing clock runs): the overdue filter and overdue-first order.
+        Index(
+            "ix_ticket_office_open",
+            "office_code",
+            "created_at",
+            "id",
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
+        ),
+        # The deadline sort's second lane (due = receipt + processing + extension days).
+        Index(
+            "ix_ticket_office_info_requested",
+            "office_code",
+            "created_at",
+            "id",
+            postgresql_where=text("info_requested_at IS NOT NULL"),
+            sqlite_where=text("info_requested_at IS NOT NULL"),
+        ),
+        # The escalation job's queue: open, not yet escalated, oldest first.
+        Index(
+            "ix_ticket_escalation_queue",
+            "created_at",
+            "id",
+            postgresql_where=text(f"{_OPEN} AND escalated_at IS NULL"),
+            sqlite_where=text(f"{_OPEN} AND escalated_at IS NULL"),
+        ),
+        Index(
+            "ix_ticket_assignee",
+            "assignee_id",
+            "created_at",
+            "id",
+            postgresql_where=text("assignee_id IS NOT NULL"),
+            sqlite_where=text("assignee_id IS NOT NULL"),
+        ),
+    )
 
 
 class Evidence(SQLModel, table=True):
@@ -346,21 +425,88 @@ class OfficeLinkCode(SQLModel, table=True):
     officer_id: int | None = Field(default=None, foreign_key="officer.id")
 
 
-# The digest reads an office's tickets by status and age, and new tickets by age: these make
-# each office's digest cost follow its own tickets, not the whole table.
-Index(
-    "ix_ticket_office_status_created",
-    Ticket.__table__.c.office_code,  # type: ignore[attr-defined]
-    Ticket.__table__.c.status,  # type: ignore[attr-defined]
-    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
-)
-Index(
-    "ix_ticket_office_created",
-    Ticket.__table__.c.office_code,  # type: ignore[attr-defined]
-    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
-)
+# The digest reads an office's tickets by status and age, and new tickets by age: it uses
+# ``ix_ticket_office_status_created`` and ``ix_ticket_office_created`` (declared with the
+# ticket table, with ``id`` for the inbox's keyset order), and this one for events.
 Index(
     "ix_ticketevent_kind_at",
     TicketEvent.__table__.c.kind,  # type: ignore[attr-defined]
     TicketEvent.__table__.c.at,  # type: ignore[attr-defined]
 )
+
+
+# --- issue 13: reminder broadcasts ---------------------------------------------------------------
+
+
+class Subscriber(SQLModel, table=True):
+    """What an opted-in person chose for announcements: region and language, nothing else.
+
+    Who they are stays in ``Reporter`` (encrypted address, blind-indexed lookup); this row holds
+    only what the audience filter and the sending hours need. The region is the one the person
+    gave when subscribing, never one taken from their reports (that would tie a reporter to a
+    place). ``channel`` is plain so broadcasts can be planned per platform rate.
+    """
+
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), primary_key=True)
+    )
+    channel: str = Field(max_length=16, index=True)
+    region_code: str | None = Field(default=None, max_length=8, index=True)
+    timezone: str | None = Field(default=None, max_length=32)  # None: WIB-safe sending hours
+    lang: str = Field(default="id", max_length=5)
+    created_at: datetime
+
+
+class Broadcast(SQLModel, table=True):
+    """A reminder campaign: text, audience, schedule, the two admins, and its running counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    template_key: str | None = Field(default=None, max_length=64)
+    body_id: str = Field(max_length=1000)
+    body_en: str = Field(max_length=1000)
+    # Audience: comma-separated region codes (provinces and/or kab/kota); empty = everyone.
+    regions: str = Field(default="", max_length=4000)
+    lang: str | None = Field(default=None, max_length=5)  # None = every language
+    channels: str = Field(default="telegram,whatsapp,local", max_length=64)
+    whatsapp_content_sid: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="draft", index=True, max_length=12)
+    created_by: int = Field(foreign_key="officer.id")
+    approved_by: int | None = Field(default=None, foreign_key="officer.id")
+    created_at: datetime
+    approved_at: datetime | None = None
+    deadline: datetime
+    planned_start: datetime | None = None
+    materialized: bool = False
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class BroadcastDelivery(SQLModel, table=True):
+    """One recipient of one broadcast: the row that makes sending exactly-once and resumable."""
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "reporter_id", name="uq_delivery_recipient"),
+        Index("ix_delivery_queue", "broadcast_id", "channel", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("broadcast.id", ondelete="CASCADE"), nullable=False)
+    )
+    reporter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reporter.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str = Field(max_length=16)
+    timezone: str | None = Field(default=None, max_length=32)
+    lang: str = Field(default="id", max_length=5)
+    status: str = Field(default="pending", max_length=12)  # pending|sending|sent|failed|...
+    attempts: int = 0
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None

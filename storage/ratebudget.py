@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -93,3 +93,50 @@ def _aware(value: datetime, like: datetime) -> datetime:
     if value.tzinfo is None and like.tzinfo is not None:
         return value.replace(tzinfo=like.tzinfo)
     return value
+
+
+# --- issue 13: paced schedules for broadcasts -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slots:
+    """``granted`` sends, the first at ``start`` and one every ``1/rate`` seconds after it."""
+
+    start: datetime
+    granted: int
+
+
+def reserve(
+    session: Session,
+    *,
+    name: str,
+    want: int,
+    rate: float,
+    now: datetime,
+    horizon: float = 1.0,
+    slack: float = 0.1,
+) -> Slots:
+    """Reserve evenly spaced send times on a schedule shared by every process (GCRA).
+
+    The row's ``updated_at`` is the next free slot. A caller gets up to ``want`` slots starting
+    there (never more than ``horizon`` seconds ahead) and sends each at its own time: two
+    processes interleave on one schedule, so no one-second window holds more than
+    ``rate × (1 + slack)`` sends. ``slack`` lets a slot left unused by a moment's delay be
+    caught up instead of lost.
+    """
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    row = _row(session, name, 0.0, now)
+    free = max(_aware(row.updated_at, now), now - timedelta(seconds=slack))
+    room = horizon - (free - now).total_seconds()
+    granted = max(0, min(want, math.floor(room * rate + 1e-9)))
+    row.updated_at = free + timedelta(seconds=granted / rate)
+    session.add(row)
+    return Slots(start=free, granted=granted)
+
+
+def hold(session: Session, *, name: str, seconds: float, now: datetime) -> None:
+    """The platform answered 429: no slot on this schedule before ``retry_after`` has passed."""
+    row = _row(session, name, 0.0, now)
+    row.updated_at = max(_aware(row.updated_at, now), now + timedelta(seconds=seconds))
+    session.add(row)

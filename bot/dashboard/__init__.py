@@ -49,6 +49,7 @@ EXTENSIONS = (
     "bot.dashboard.followup",
     "bot.dashboard.identity",
     "bot.dashboard.office_page",
+    "bot.dashboard.broadcasts",
     "bot.dashboard.account",
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from bot.dashboard.auth import ApiOfficer, DbSession, netra_of
@@ -124,6 +124,7 @@ def router() -> APIRouter:
     @api.get("/tickets", response_model=list[TicketSummary])
     def list_tickets(
         request: Request,
+        response: Response,
         session: DbSession,
         officer: ApiOfficer,
         status: str | None = None,
@@ -135,18 +136,52 @@ def router() -> APIRouter:
         date_to: Annotated[
             str | None, Query(description="received on or before (YYYY-MM-DD)")
         ] = None,
+        overdue: Annotated[
+            bool, Query(description="only open tickets past their processing window")
+        ] = False,
+        q: Annotated[str | None, Query(description="a ticket code or its beginning")] = None,
+        assignee: Annotated[str | None, Query(description='"me", "none" or an officer id')] = None,
+        sort: Annotated[
+            str, Query(description="received | deadline | updated (overdue tickets come first)")
+        ] = "received",
+        order: Annotated[
+            str | None, Query(description="asc | desc (default: the sort's natural order)")
+        ] = None,
+        cursor: Annotated[
+            str | None,
+            Query(max_length=80, description="the X-Next-Cursor of the previous page"),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> list[TicketSummary]:
-        """The tickets visible to the token's officer, newest first."""
+        """The tickets visible to the token's officer, a page at a time.
+
+        Pages are keyset pages: pass the ``X-Next-Cursor`` response header as ``cursor`` for
+        the next one (also given as a ``Link: <…>; rel="next"`` header); no header, no more.
+        """
         netra = netra_of(request)
-        filters = Filters.parse(status, category, region, date_from, date_to)
-        tickets = inbox(session, officer, filters, limit=limit, offset=offset)
+        filters = Filters.parse(
+            status,
+            category,
+            region,
+            date_from,
+            date_to,
+            overdue=str(overdue),
+            q=q,
+            assignee=assignee,
+            sort=sort,
+            order=order,
+        )
+        page = inbox(session, netra, officer, filters, limit=limit, after=cursor)
         now = utcnow()
         offices = Offices(session)
         result = [
-            TicketSummary(**_summary(ticket_view(netra, offices, t, officer, now))) for t in tickets
+            TicketSummary(**_summary(ticket_view(netra, offices, t, officer, now)))
+            for t in page.rows
         ]
+        if page.next:
+            response.headers["X-Next-Cursor"] = page.next
+            following = request.url.include_query_params(cursor=page.next)
+            response.headers["Link"] = f'<{following}>; rel="next"'
         audit.record(session, "api_list", now=now, officer=officer, detail=f"rows={len(result)}")
         session.commit()
         return result

@@ -7,15 +7,16 @@ leave storage for pages, CSV and the API, and none of them has a field for the r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.runtime import Netra
+from bot.runtime import Netra, utcnow
 from handlers.categories import CATEGORIES
-from storage.access import is_escalated_to, visible_tickets
+from storage.access import is_escalated_to
+from storage.listing import SORTS, Criteria, Listed, Listing, Page, Sort, Viewer, sorted_by_name
+from storage.listing import region_choices as listed_regions
 from storage.models import Evidence, Office, Officer, Ticket, TicketEvent
 from storage.tickets import STATUSES
 from storage.workflow import Clocks, Windows, clocks
@@ -67,6 +68,7 @@ class TicketView:
     accused_name: str | None = None
     description: str = ""
     witnesses: str | None = None
+    assignee_id: int | None = None
 
 
 @dataclass
@@ -101,7 +103,7 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
 def ticket_view(
     netra: Netra,
     offices: Offices,
-    ticket: Ticket,
+    ticket: Ticket | Listed,
     officer: Officer,
     now: datetime,
     *,
@@ -147,8 +149,9 @@ def ticket_view(
             due=local_time(c.processing_due, zone),
             due_at=c.processing_due,
         ),
+        assignee_id=ticket.assignee_id,
     )
-    if not content:
+    if not content or not isinstance(ticket, Ticket):
         return view
     return TicketView(
         **{
@@ -168,6 +171,11 @@ class Filters:
     region: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    overdue: bool = False
+    q: str | None = None  # a ticket code or its beginning
+    assignee: str | None = None  # "me", "none" or an officer id
+    sort: str = "received"
+    order: str | None = None  # "asc" | "desc"; None: the sort's natural direction
 
     @classmethod
     def parse(
@@ -177,32 +185,62 @@ class Filters:
         region: str | None,
         date_from: str | None,
         date_to: str | None,
+        *,
+        overdue: str | None = None,
+        q: str | None = None,
+        assignee: str | None = None,
+        sort: str | None = None,
+        order: str | None = None,
     ) -> Filters:
         """Unknown or malformed values are dropped rather than refused: a filter, not a form."""
         categories = {c.key for c in CATEGORIES}
+        who = (assignee or "").strip().lower()
         return cls(
             status=status if status in STATUSES else None,
             category=category if category in categories else None,
             region=(region or "").strip()[:8] or None,
             date_from=_date(date_from),
             date_to=_date(date_to),
+            overdue=(overdue or "").lower() in ("1", "true", "on", "yes"),
+            q=(q or "").strip()[:16] or None,
+            assignee=who if who in ("me", "none") or who.isdigit() else None,
+            sort=sort if sort in SORTS else "received",
+            order=order if order in ("asc", "desc") else None,
         )
 
-    def apply(self, query: SelectOfScalar[Ticket]) -> SelectOfScalar[Ticket]:
-        if self.status:
-            query = query.where(Ticket.status == self.status)
-        if self.category:
-            query = query.where(Ticket.category == self.category)
-        if self.region:
-            query = query.where(Ticket.region_code == self.region)
-        if self.date_from:
-            query = query.where(
-                Ticket.created_at >= datetime.combine(self.date_from, time.min, tzinfo=UTC)
-            )
-        if self.date_to:
-            end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=UTC)
-            query = query.where(Ticket.created_at < end)
-        return query
+    def criteria(self, officer: Officer) -> Criteria:
+        assignee_id = None
+        if self.assignee == "me":
+            assignee_id = officer.id
+        elif self.assignee and self.assignee.isdigit():
+            assignee_id = int(self.assignee)
+        return Criteria(
+            status=self.status,
+            category=self.category,
+            region=self.region,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            overdue=self.overdue,
+            assignee_id=assignee_id,
+            unassigned=self.assignee == "none",
+            code=self.q,
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string values (empty ones left out), for links and audit."""
+        values = {
+            "status": self.status or "",
+            "category": self.category or "",
+            "region": self.region or "",
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "overdue": "1" if self.overdue else "",
+            "q": self.q or "",
+            "assignee": self.assignee or "",
+            "sort": self.sort if self.sort != "received" else "",
+            "order": self.order or "",
+        }
+        return {k: v for k, v in values.items() if v}
 
 
 def _date(text: str | None) -> date | None:
@@ -212,25 +250,36 @@ def _date(text: str | None) -> date | None:
         return None
 
 
+def listing(netra: Netra, officer: Officer, filters: Filters, now: datetime) -> Listing:
+    """The officer's visible tickets under ``filters``: overdue first, then the chosen order."""
+    return Listing(
+        viewer=Viewer(officer.office_code, officer.active),
+        criteria=filters.criteria(officer),
+        sort=Sort.parse(filters.sort, filters.order),
+        windows=windows_of(netra),
+        now=now,
+    )
+
+
 def inbox(
-    session: Session, officer: Officer, filters: Filters, *, limit: int, offset: int = 0
-) -> list[Ticket]:
-    """The officer's visible tickets, overdue-first is done by the caller; newest first here."""
-    query = filters.apply(visible_tickets(officer))
-    query = query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
-    return list(session.exec(query.limit(limit).offset(offset)))
+    session: Session,
+    netra: Netra,
+    officer: Officer,
+    filters: Filters,
+    *,
+    limit: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> Page:
+    """One keyset page of the officer's inbox (see ``storage.listing``)."""
+    return listing(netra, officer, filters, utcnow()).page(
+        session, limit=limit, after=after, before=before
+    )
 
 
-def region_choices(session: Session, netra: Netra, officer: Officer) -> list[tuple[str, str]]:
-    """The regions of the officer's visible tickets, for the kab/kota filter."""
-    codes = session.exec(
-        select(Ticket.region_code).where(visible_tickets(officer).whereclause).distinct()  # type: ignore[arg-type]
-    ).all()
-    named = []
-    for code in codes:
-        region = netra.regions.get(code)
-        named.append((code, region.name if region else code))
-    return sorted(named, key=lambda item: item[1])
+def region_choices(netra: Netra, officer: Officer) -> list[tuple[str, str]]:
+    """The kab/kota filter's choices, from the region list: never a scan of the tickets."""
+    return sorted_by_name(listed_regions(netra.regions, officer.office_code))
 
 
 @dataclass(frozen=True)

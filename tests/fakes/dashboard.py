@@ -71,8 +71,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(netra: Netra, transports: dict[str, Transport] | None = None) -> Iterator[ServedApp]:
-    """The real app on a loopback port, in a background thread, stopped afterwards."""
+def serve(
+    netra: Netra,
+    transports: dict[str, Transport] | None = None,
+    *,
+    wrap: Callable[[Any], Any] | None = None,
+) -> Iterator[ServedApp]:
+    """The real app on a loopback port, in a background thread, stopped afterwards.
+
+    ``wrap`` puts an ASGI wrapper around it (the dashboard benchmark times requests so).
+    """
     import uvicorn
 
     from bot.app import create_app
@@ -80,7 +88,12 @@ def serve(netra: Netra, transports: dict[str, Transport] | None = None) -> Itera
     app = create_app(netra, run_jobs=False, transports=transports or {})
     port = _free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+        wrap(app) if wrap else app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)

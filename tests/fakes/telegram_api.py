@@ -50,6 +50,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.ratelimit import SlidingWindow
+
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly-abcdefghijkl"
 TELEGRAM_FILE_LIMIT = 20 * 1024 * 1024
 BOT_USER = {
@@ -97,6 +99,7 @@ class FakeBotAPI:
         self._file_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._rate_limited: int = 0
+        self.limit: SlidingWindow | None = None  # enforce_rate(): 429 above the platform's rate
         self._retry_after: int = 1
         self._failures: dict[str, list[int]] = {}
         self._blocked: set[int] = set()
@@ -195,6 +198,11 @@ class FakeBotAPI:
         with self._lock:
             self._rate_limited = count
             self._retry_after = retry_after
+
+    def enforce_rate(self, per_second: float) -> SlidingWindow:
+        """Answer 429 (retry_after 1) to sendMessage beyond ``per_second``, as Telegram does."""
+        self.limit = SlidingWindow(per_second)
+        return self.limit
 
     def fail(self, method: str, count: int = 1, status: int = 500) -> None:
         """The next ``count`` calls of ``method`` answer with HTTP ``status``."""
@@ -336,6 +344,10 @@ class FakeBotAPI:
                 description = f"Too Many Requests: retry after {self._retry_after}"
                 body = _error_body(429, description)
                 body["parameters"] = {"retry_after": self._retry_after}
+                return 429, body
+            if self.limit is not None and not self.limit.allow():
+                body = _error_body(429, "Too Many Requests: retry after 1")
+                body["parameters"] = {"retry_after": 1}
                 return 429, body
             if chat_id in self._blocked:
                 return 403, _error_body(403, "Forbidden: bot was blocked by the user")

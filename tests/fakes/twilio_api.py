@@ -28,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tests.fakes.ratelimit import SlidingWindow
+
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "fake-twilio-auth-token-for-tests"
 ERROR_STATUS = {21211: 400, 21610: 400, 21614: 400, 63016: 400, 63003: 400, 20429: 429}
@@ -60,6 +62,7 @@ class FakeTwilio:
         self.messages: list[SentMessage] = []
         self.media_requests: list[str] = []
         self._failures: list[int] = []
+        self.limit: SlidingWindow | None = None  # enforce_rate(): 429 above the sender's MPS
         self._media: dict[str, _Media] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -100,6 +103,11 @@ class FakeTwilio:
         self._sock.close()
 
     # --- scripting ---------------------------------------------------------------------------
+
+    def enforce_rate(self, per_second: float) -> SlidingWindow:
+        """Refuse creates beyond ``per_second`` with error 20429 (HTTP 429), as Twilio does."""
+        self.limit = SlidingWindow(per_second)
+        return self.limit
 
     def fail(self, *codes: int) -> None:
         """The next creates fail with these Twilio error codes, one each, in order."""
@@ -149,6 +157,8 @@ class FakeTwilio:
         to = str(form.get("To") or "")
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
+        if failure is None and self.limit is not None and not self.limit.allow():
+            failure = 20429
         if failure is not None:
             # Twilio's own messages quote the recipient: Netra must never store or log them.
             return _error(

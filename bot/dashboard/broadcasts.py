@@ -1,0 +1,248 @@
+"""Admin pages for reminder broadcasts: compose (or pick a template of the current stage),
+preview per channel, second-admin approval, planned start, progress, pause/resume/cancel.
+
+Every state change is audited. Approval is refused to the author and to a broadcast that cannot
+finish before its deadline at the channels' rates within sending hours: the page shows why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from sqlmodel import col, select
+
+from bot.broadcasts import broadcast_rates
+from bot.config import Settings
+from bot.dashboard import ui
+from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
+from bot.dashboard.auth import netra_of as _netra
+from bot.runtime import utcnow
+from storage import audit
+from storage import broadcasts as store
+from storage.calendar import cached_calendar
+from storage.models import Broadcast
+
+WIB = ZoneInfo("Asia/Jakarta")
+CHANNELS = ("telegram", "whatsapp", "local")
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _plan(session: DbSession, settings: Settings, broadcast: Broadcast) -> store.Plan:
+    return store.plan(
+        store.audience_counts(session, broadcast),
+        broadcast_rates(settings),
+        deadline=_aware(broadcast.deadline),
+        now=utcnow(),
+        hours=(settings.broadcast_hours_start, settings.broadcast_hours_end),
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _stage_templates() -> tuple[str | None, list[store.Template]]:
+    today = utcnow().astimezone(WIB).date()
+    stage = cached_calendar().stage_on(today)
+    key = stage.key if stage else None
+    found = store.templates_for_stage(key) if key else []
+    return key, found or list(store.load_templates())
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/dashboard/admin/broadcasts", include_in_schema=False)
+
+    def _list(request: Request, session: DbSession, **extra: object) -> Response:
+        settings = _netra(request).settings
+        rows = session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(50)).all()
+        stage, templates = _stage_templates()
+        now = utcnow()
+        return ui.render(
+            request,
+            "admin_broadcasts.html",
+            {
+                "rows": [(b, store.progress(session, b, now)) for b in rows],
+                "stage": stage,
+                "templates": templates,
+                "operator": settings.operator_name,
+                "channels": CHANNELS,
+                **extra,
+            },
+        )
+
+    @api.get("/static/broadcast.js")
+    def script() -> FileResponse:
+        return FileResponse(ui.STATIC_DIR / "broadcast.js", media_type="text/javascript")
+
+    @api.get("")
+    def index(request: Request, session: DbSession, admin: CurrentAdmin) -> Response:
+        return _list(request, session)
+
+    @api.post("", dependencies=[CsrfChecked])
+    def compose(
+        request: Request,
+        session: DbSession,
+        admin: CurrentAdmin,
+        deadline: Annotated[str, Form(max_length=20)],
+        title: Annotated[str, Form(max_length=120)] = "",
+        template_key: Annotated[str, Form(max_length=64)] = "",
+        body_id: Annotated[str, Form(max_length=1000)] = "",
+        body_en: Annotated[str, Form(max_length=1000)] = "",
+        regions: Annotated[str, Form(max_length=4000)] = "",
+        lang: Annotated[str, Form(max_length=5)] = "",
+        channels: Annotated[list[str] | None, Form()] = None,
+        content_sid: Annotated[str, Form(max_length=64)] = "",
+    ) -> Response:
+        settings = _netra(request).settings
+        chosen = store.template(template_key) if template_key else None
+        if chosen is not None:
+            body_id = body_id.strip() or chosen.text_id
+            body_en = body_en.strip() or chosen.text_en
+            title = title.strip() or chosen.title_id
+            content_sid = content_sid.strip() or (chosen.content_sid or "")
+        try:
+            when = datetime.fromisoformat(deadline).replace(tzinfo=WIB)
+        except ValueError:
+            return _list(request, session, error="deadline: YYYY-MM-DDTHH:MM (WIB)")
+        codes = [c.strip() for c in regions.replace(";", ",").split(",") if c.strip()]
+        unknown = [c for c in codes if _netra(request).regions.get(c) is None]
+        if unknown:
+            return _list(request, session, error="unknown region code(s): " + ", ".join(unknown))
+        try:
+            broadcast = store.create(
+                session,
+                officer_id=admin.id or 0,
+                title=title.strip() or "Pengingat",
+                body_id=body_id.strip(),
+                body_en=body_en.strip(),
+                deadline=when,
+                now=utcnow(),
+                operator=settings.operator_name,
+                regions=codes,
+                lang=lang if lang in ("id", "en") else None,
+                channels=[c for c in (channels or CHANNELS) if c in CHANNELS],
+                template_key=chosen.key if chosen else None,
+                whatsapp_content_sid=content_sid.strip() or None,
+            )
+        except store.BroadcastError as exc:
+            session.rollback()
+            return _list(request, session, error=str(exc))
+        audit.record(
+            session, "broadcast_create", now=utcnow(), officer=admin, detail=f"#{broadcast.id}"
+        )
+        session.commit()
+        return _redirect(f"/dashboard/admin/broadcasts/{broadcast.id}")
+
+    def _get(session: DbSession, broadcast_id: int) -> Broadcast:
+        found = session.get(Broadcast, broadcast_id)
+        if found is None:
+            raise HTTPException(404, "Not Found")
+        return found
+
+    def _detail(
+        request: Request, session: DbSession, broadcast: Broadcast, **extra: object
+    ) -> Response:
+        settings = _netra(request).settings
+        plan = _plan(session, settings, broadcast)
+        counts = store.audience_counts(session, broadcast)
+        per_channel: dict[str, int] = {}
+        for (channel, _), n in counts.items():
+            per_channel[channel] = per_channel.get(channel, 0) + n
+        previews: dict[str, Any] = {}
+        for lang in ("id", "en"):
+            text = store.render(
+                broadcast.body_en if lang == "en" else broadcast.body_id,
+                lang,
+                operator=settings.operator_name,
+                days=settings.reporting_window_days,
+            )
+            previews[lang] = text
+        return ui.render(
+            request,
+            "admin_broadcast.html",
+            {
+                "b": broadcast,
+                "plan": plan,
+                "per_channel": per_channel,
+                "previews": previews,
+                "progress": store.progress(session, broadcast, utcnow()),
+                "wib": lambda d: (
+                    _aware(d).astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if d else "—"
+                ),
+                **extra,
+            },
+        )
+
+    @api.get("/{broadcast_id}")
+    def detail(
+        broadcast_id: int, request: Request, session: DbSession, admin: CurrentAdmin
+    ) -> Response:
+        return _detail(request, session, _get(session, broadcast_id))
+
+    @api.get("/{broadcast_id}/progress")
+    def progress(broadcast_id: int, session: DbSession, admin: CurrentAdmin) -> Response:
+        broadcast = _get(session, broadcast_id)
+        p = store.progress(session, broadcast, utcnow())
+        return JSONResponse(
+            {
+                "status": broadcast.status,
+                "total": p.total,
+                "sent": p.sent,
+                "failed": p.failed,
+                "unreachable": p.unreachable,
+                "skipped": p.skipped,
+                "remaining": p.remaining,
+                "rate": round(p.rate, 2),
+                "eta": p.eta.isoformat() if p.eta else None,
+                "percent": round(p.percent, 1),
+                "note": broadcast.note,
+            }
+        )
+
+    @api.post("/{broadcast_id}/approve", dependencies=[CsrfChecked])
+    def approve(
+        broadcast_id: int, request: Request, session: DbSession, admin: CurrentAdmin
+    ) -> Response:
+        broadcast = _get(session, broadcast_id)
+        plan = _plan(session, _netra(request).settings, broadcast)
+        try:
+            store.approve(session, broadcast, officer_id=admin.id or 0, now=utcnow(), plan=plan)
+        except store.BroadcastError as exc:
+            session.rollback()
+            return _detail(request, session, _get(session, broadcast_id), error=str(exc))
+        audit.record(
+            session, "broadcast_approve", now=utcnow(), officer=admin, detail=f"#{broadcast_id}"
+        )
+        session.commit()
+        return _redirect(f"/dashboard/admin/broadcasts/{broadcast_id}")
+
+    @api.post("/{broadcast_id}/state", dependencies=[CsrfChecked])
+    def change(
+        broadcast_id: int,
+        request: Request,
+        session: DbSession,
+        admin: CurrentAdmin,
+        action: Annotated[str, Form(max_length=8)],
+    ) -> Response:
+        if action not in ("pause", "resume", "cancel"):
+            raise HTTPException(400, "unknown action")
+        broadcast = _get(session, broadcast_id)
+        try:
+            store.set_state(session, broadcast, action, officer_id=admin.id or 0)
+        except store.BroadcastError as exc:
+            session.rollback()
+            return _detail(request, session, _get(session, broadcast_id), error=str(exc))
+        audit.record(
+            session, f"broadcast_{action}", now=utcnow(), officer=admin, detail=f"#{broadcast_id}"
+        )
+        session.commit()
+        return _redirect(f"/dashboard/admin/broadcasts/{broadcast_id}")
+
+    return api

@@ -1,0 +1,676 @@
+"""Reminder broadcasts: templates, campaigns, recipients and the queries the runner needs.
+
+A broadcast goes to up to a million subscribers at a platform's pace (about 30 Telegram messages
+a second), so it runs for hours and must survive restarts. Each recipient is one
+``BroadcastDelivery`` row, inserted by one ``INSERT … SELECT`` (nothing is loaded into memory);
+the runner claims rows in keyed batches, marks them ``sending`` before it sends and ``sent``
+after. A process killed mid-batch leaves at most one batch in ``sending``: those are *not* sent
+again (a second copy of a political message is worse than a missing reminder) but counted as
+failed, so the report says exactly how many may not have arrived.
+
+Nothing is sent before a second admin approves: a message sent by mistake cannot be recalled.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, insert, literal, or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import Broadcast, BroadcastDelivery, Officer, Reporter, Subscriber
+
+TEMPLATES_PATH = Path(__file__).parent / "data" / "broadcasts" / "templates.toml"
+STOP_TEXT = {"id": "Kirim BERHENTI untuk berhenti.", "en": "Send STOP to stop."}
+ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
+ACTIVE = ("approved", "running")
+CLAIM_LEASE = timedelta(minutes=5)
+
+# Words that make a reminder partisan. Checked on every template and every composed text.
+_PARTISAN = re.compile(
+    r"\b(nomor\s*urut|no\.?\s*urut|paslon\s*\d|nomor\s*\d+|number\s*\d+|coblos|partai|party|"
+    r"parties|petahana|incumbent|merah|kuning|biru|hijau|oranye|ungu|red|yellow|blue|green|"
+    r"orange|purple|pdip?|golkar|gerindra|nasdem|pkb|pks|demokrat|pan|psi|perindo|hanura)\b",
+    re.IGNORECASE,
+)
+
+
+class BroadcastError(ValueError):
+    """An admin action that is not allowed; the message is shown in the dashboard."""
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    stage: str
+    title_id: str
+    title_en: str
+    text_id: str
+    text_en: str
+    content_sid: str | None
+
+    def render(self, lang: str, *, operator: str, days: int) -> str:
+        text = self.text_en if lang == "en" else self.text_id
+        return render(text, lang, operator=operator, days=days)
+
+
+def render(text: str, lang: str, *, operator: str, days: int) -> str:
+    """Fill the placeholders; a composed text without them is returned as it is."""
+    stop = STOP_TEXT["en" if lang == "en" else "id"]
+    return text.replace("{operator}", operator).replace("{stop}", stop).replace("{days}", str(days))
+
+
+def partisan_words(text: str) -> list[str]:
+    """Words that would make a reminder name or hint at a side (empty: the text is neutral)."""
+    return sorted({m.group(0).lower() for m in _PARTISAN.finditer(text)})
+
+
+def problems(text: str, lang: str, operator: str) -> list[str]:
+    """Why a rendered reminder may not go out: partisan words, no sender, no opt-out word."""
+    found: list[str] = []
+    words = partisan_words(text.replace(operator, ""))
+    if words:
+        found.append("partisan words: " + ", ".join(words))
+    if operator not in text:
+        found.append("does not say who sends it")
+    if not text.rstrip().endswith(STOP_TEXT["en" if lang == "en" else "id"]):
+        found.append("does not end with the opt-out word")
+    return found
+
+
+def parse_templates(data: dict[str, Any]) -> tuple[Template, ...]:
+    out: list[Template] = []
+    for raw in data.get("template", []):
+        out.append(
+            Template(
+                key=str(raw["key"]),
+                stage=str(raw["stage"]),
+                title_id=str(raw["title_id"]),
+                title_en=str(raw["title_en"]),
+                text_id=str(raw["id"]),
+                text_en=str(raw["en"]),
+                content_sid=str(raw.get("content_sid") or "") or None,
+            )
+        )
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def load_templates(path: Path = TEMPLATES_PATH) -> tuple[Template, ...]:
+    return parse_templates(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def templates_for_stage(stage: str | None, path: Path = TEMPLATES_PATH) -> list[Template]:
+    return [t for t in load_templates(path) if stage is None or t.stage == stage]
+
+
+def template(key: str, path: Path = TEMPLATES_PATH) -> Template | None:
+    return next((t for t in load_templates(path) if t.key == key), None)
+
+
+# --- sending hours -----------------------------------------------------------------------------
+
+
+def zone_open(zone: str | None, now: datetime, start: int = 7, end: int = 20) -> bool:
+    """Within sending hours in ``zone``; no zone (region unknown): within them in every zone."""
+    zones = (zone,) if zone else ZONES
+    for name in zones:
+        hour = now.astimezone(ZoneInfo(name)).hour
+        if not start <= hour < end:
+            return False
+    return True
+
+
+def open_zones(now: datetime, start: int = 7, end: int = 20) -> list[str | None]:
+    return [z for z in (*ZONES, None) if zone_open(z, now, start, end)]
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+def _admin(session: Session, officer_id: int) -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None or not officer.active or officer.role != "admin":
+        raise BroadcastError("only an active admin may do this")
+    return officer
+
+
+def create(
+    session: Session,
+    *,
+    officer_id: int,
+    title: str,
+    body_id: str,
+    body_en: str,
+    deadline: datetime,
+    now: datetime,
+    operator: str,
+    regions: Sequence[str] = (),
+    lang: str | None = None,
+    channels: Sequence[str] = ("telegram", "whatsapp", "local"),
+    template_key: str | None = None,
+    whatsapp_content_sid: str | None = None,
+) -> Broadcast:
+    """A draft broadcast; refused when its text is partisan, anonymous or has no opt-out word."""
+    _admin(session, officer_id)
+    for text, text_lang in ((body_id, "id"), (body_en, "en")):
+        rendered = render(text, text_lang, operator=operator, days=7)
+        found = problems(rendered, text_lang, operator)
+        if found:
+            raise BroadcastError(f"{text_lang}: " + "; ".join(found))
+    if deadline <= now:
+        raise BroadcastError("the deadline has passed")
+    broadcast = Broadcast(
+        title=title[:120],
+        template_key=template_key,
+        body_id=body_id,
+        body_en=body_en,
+        regions=",".join(r.strip() for r in regions if r.strip()),
+        lang=lang or None,
+        channels=",".join(channels),
+        whatsapp_content_sid=whatsapp_content_sid or None,
+        created_by=officer_id,
+        created_at=now,
+        deadline=deadline,
+    )
+    session.add(broadcast)
+    session.flush()
+    return broadcast
+
+
+def approve(
+    session: Session, broadcast: Broadcast, *, officer_id: int, now: datetime, plan: Plan
+) -> Broadcast:
+    """The second admin's approval: never the author's own, never one that cannot finish."""
+    _admin(session, officer_id)
+    if broadcast.status != "draft":
+        raise BroadcastError(f"the broadcast is {broadcast.status}, not a draft")
+    if officer_id == broadcast.created_by:
+        raise BroadcastError("a second admin must approve: the author cannot")
+    if not plan.feasible:
+        raise BroadcastError(
+            "cannot finish before the deadline at the channels' rates within sending hours"
+        )
+    broadcast.status = "approved"
+    broadcast.approved_by = officer_id
+    broadcast.approved_at = now
+    broadcast.planned_start = plan.start
+    session.add(broadcast)
+    return broadcast
+
+
+def set_state(session: Session, broadcast: Broadcast, action: str, *, officer_id: int) -> None:
+    """Pause, resume or cancel (any admin); a cancelled or finished broadcast stays so."""
+    _admin(session, officer_id)
+    moves = {
+        "pause": (("approved", "running"), "paused"),
+        "resume": (("paused",), "running"),
+        "cancel": (("draft", "approved", "running", "paused"), "cancelled"),
+    }
+    allowed, target = moves[action]
+    if broadcast.status not in allowed:
+        raise BroadcastError(f"cannot {action} a broadcast that is {broadcast.status}")
+    broadcast.status = target
+    session.add(broadcast)
+
+
+# --- audience ----------------------------------------------------------------------------------
+
+
+def _audience(broadcast: Broadcast) -> Any:
+    conditions: list[Any] = [
+        col(Reporter.subscribed).is_(True),
+        col(Reporter.unreachable).is_(False),
+        col(Subscriber.channel).in_(broadcast.channels.split(",")),
+    ]
+    if broadcast.lang:
+        conditions.append(Subscriber.lang == broadcast.lang)
+    codes = [c for c in broadcast.regions.split(",") if c]
+    if codes:
+        provinces = [c for c in codes if "." not in c]
+        kabkota = [c for c in codes if "." in c]
+        region = col(Subscriber.region_code)
+        matches: list[Any] = []
+        if kabkota:
+            matches.append(region.in_(kabkota))
+        for code in provinces:
+            matches.append(or_(region == code, region.like(f"{code}.%")))
+        conditions.append(or_(*matches))
+    return and_(*conditions)
+
+
+def audience_counts(session: Session, broadcast: Broadcast) -> dict[tuple[str, str | None], int]:
+    """Subscribers per (channel, time zone) the broadcast would reach: for the plan and preview."""
+    rows = session.exec(
+        select(Subscriber.channel, Subscriber.timezone, func.count())
+        .join(Reporter, col(Reporter.id) == Subscriber.reporter_id)
+        .where(_audience(broadcast))
+        .group_by(col(Subscriber.channel), col(Subscriber.timezone))
+    ).all()
+    return {(channel, zone): int(n) for channel, zone, n in rows}
+
+
+def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None) -> bool:
+    """Write delivery rows for the next ``chunk`` recipients (by reporter id), by the database
+    itself: memory stays flat, and each step is a short transaction, so conversation turns are
+    not held up behind a million-row insert. Returns True once every recipient has its row."""
+    if broadcast.materialized:
+        return True
+    last = session.exec(
+        select(func.max(BroadcastDelivery.reporter_id)).where(
+            BroadcastDelivery.broadcast_id == broadcast.id
+        )
+    ).one()
+    chosen = (
+        select(
+            Subscriber.reporter_id,
+            Subscriber.channel,
+            Subscriber.timezone,
+            Subscriber.lang,
+        )
+        .join(Reporter, col(Reporter.id) == Subscriber.reporter_id)
+        .where(_audience(broadcast), col(Subscriber.reporter_id) > (last or 0))
+        .order_by(col(Subscriber.reporter_id))
+    )
+    if chunk is not None:
+        chosen = chosen.limit(chunk)
+    columns = ["reporter_id", "channel", "timezone", "lang"]
+    sub = chosen.subquery()
+    statement = insert(BroadcastDelivery).from_select(
+        ["broadcast_id", "status", "attempts", *columns],
+        select(
+            literal(broadcast.id),
+            literal("pending"),
+            literal(0),
+            *(getattr(sub.c, c) for c in columns),
+        ),
+    )
+    session.execute(statement)
+    # Counted, not taken from rowcount (PostgreSQL drivers report -1 for INSERT … SELECT here):
+    # a range of at most ``chunk`` entries of the (broadcast, reporter) unique index.
+    written = session.exec(
+        select(func.count())
+        .select_from(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast.id,
+            BroadcastDelivery.reporter_id > (last or 0),
+        )
+    ).one()
+    broadcast.total += int(written)
+    if chunk is None or written < chunk:
+        broadcast.materialized = True
+    session.add(broadcast)
+    return broadcast.materialized
+
+
+# --- the plan: when to start so it finishes before the deadline -------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    start: datetime  # the latest start that still finishes before the deadline (not before now)
+    finish: datetime  # when it finishes if started at ``start``
+    feasible: bool
+    seconds_needed: dict[str, float]  # sending time per channel at its broadcast rate
+
+
+def plan(
+    counts: dict[tuple[str, str | None], int],
+    rates: dict[str, float],
+    *,
+    deadline: datetime,
+    now: datetime,
+    hours: tuple[int, int] = (7, 20),
+    step: timedelta = timedelta(minutes=5),
+) -> Plan:
+    """Walk back from the deadline in ``step`` slots, spending each channel's rate on the zones
+    open in that slot, until every recipient has a slot: that slot is the planned start.
+
+    Channels send in parallel (separate platform limits); within a channel the zones share the
+    rate. If the walk reaches ``now`` first, the broadcast cannot finish in time: the plan says
+    so and shows when it would finish if started now.
+    """
+    needed = {
+        ch: sum(n for (c, _), n in counts.items() if c == ch) / rates.get(ch, 1.0)
+        for ch in {c for c, _ in counts}
+    }
+    remaining = {key: float(n) for key, n in counts.items() if n > 0}
+    slot_end = deadline
+    start = deadline
+    while remaining and slot_end > now:
+        slot_start = max(now, slot_end - step)
+        seconds = (slot_end - slot_start).total_seconds()
+        for channel in {c for c, _ in remaining}:
+            capacity = rates.get(channel, 1.0) * seconds
+            for key in [k for k in remaining if k[0] == channel]:
+                if capacity <= 0 or not zone_open(key[1], slot_start, *hours):
+                    continue
+                used = min(capacity, remaining[key])
+                remaining[key] -= used
+                capacity -= used
+                if remaining[key] <= 0:
+                    del remaining[key]
+        start = slot_start
+        slot_end = slot_start
+    if not remaining:
+        return Plan(start, deadline, True, needed)
+    return Plan(now, forward_finish(counts, rates, now=now, hours=hours), False, needed)
+
+
+def forward_finish(
+    counts: dict[tuple[str, str | None], int],
+    rates: dict[str, float],
+    *,
+    now: datetime,
+    hours: tuple[int, int] = (7, 20),
+    step: timedelta = timedelta(minutes=5),
+    horizon: timedelta = timedelta(days=60),
+) -> datetime:
+    """When a broadcast started ``now`` would finish (used for ETA and the refusal message)."""
+    remaining = {key: float(n) for key, n in counts.items() if n > 0}
+    at = now
+    while remaining and at < now + horizon:
+        seconds = step.total_seconds()
+        for channel in {c for c, _ in remaining}:
+            capacity = rates.get(channel, 1.0) * seconds
+            for key in [k for k in remaining if k[0] == channel]:
+                if capacity <= 0 or not zone_open(key[1], at, *hours):
+                    continue
+                used = min(capacity, remaining[key])
+                remaining[key] -= used
+                capacity -= used
+                if remaining[key] <= 0:
+                    del remaining[key]
+        at += step
+    return at
+
+
+# --- the runner's queries ----------------------------------------------------------------------
+
+
+def due(session: Session, now: datetime) -> list[Broadcast]:
+    """Approved or running broadcasts whose planned start has come, oldest first."""
+    return list(
+        session.exec(
+            select(Broadcast)
+            .where(
+                col(Broadcast.status).in_(ACTIVE),
+                or_(col(Broadcast.planned_start).is_(None), col(Broadcast.planned_start) <= now),
+            )
+            .order_by(col(Broadcast.id))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    reporter_id: int
+    channel: str
+    lang: str
+    address: str
+    last_inbound_at: datetime
+
+
+def claim(
+    session: Session,
+    broadcast_id: int,
+    channel: str,
+    zones: Iterable[str | None],
+    limit: int,
+    now: datetime,
+) -> list[Claimed]:
+    """Up to ``limit`` pending recipients in open zones, marked ``sending`` (caller commits
+    before sending). ``SKIP LOCKED`` lets two processes share a broadcast without overlap."""
+    if limit <= 0:
+        return []
+    zone_list = list(zones)
+    named = [z for z in zone_list if z]
+    zone_filter = []
+    if named:
+        zone_filter.append(col(BroadcastDelivery.timezone).in_(named))
+    if None in zone_list:
+        zone_filter.append(col(BroadcastDelivery.timezone).is_(None))
+    if not zone_filter:
+        return []
+    rows = session.exec(
+        select(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.channel == channel,
+            BroadcastDelivery.status == "pending",
+            or_(*zone_filter),
+        )
+        .order_by(col(BroadcastDelivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    session.execute(
+        update(BroadcastDelivery)
+        .where(col(BroadcastDelivery.id).in_(ids))
+        .values(status="sending", claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    reporters = {
+        r.id: r
+        for r in session.exec(
+            select(Reporter).where(col(Reporter.id).in_([r.reporter_id for r in rows]))
+        ).all()
+    }
+    out: list[Claimed] = []
+    for row in rows:
+        reporter = reporters.get(row.reporter_id)
+        if reporter is None or row.id is None:
+            continue
+        out.append(
+            Claimed(
+                row.id,
+                row.reporter_id,
+                row.channel,
+                row.lang,
+                reporter.address,
+                _aware(reporter.last_inbound_at),
+            )
+        )
+    return out
+
+
+def record(
+    session: Session,
+    broadcast_id: int,
+    outcomes: dict[str, list[int]],
+    *,
+    now: datetime,
+    unreachable_reporters: Sequence[int] = (),
+) -> None:
+    """Write a batch's results: ``outcomes`` maps sent/failed/unreachable/skipped to ids, plus
+    ``pending`` (a transient failure: one more attempt) and ``requeue`` (429: not an attempt)."""
+    for status, ids in outcomes.items():
+        if not ids:
+            continue
+        values: dict[str, Any] = {
+            "status": "pending" if status == "requeue" else status,
+            "claimed_until": None,
+        }
+        if status == "sent":
+            values["sent_at"] = now
+        if status == "pending":
+            values["attempts"] = BroadcastDelivery.attempts + 1
+        session.execute(
+            update(BroadcastDelivery)
+            .where(col(BroadcastDelivery.id).in_(ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    counted = {k: len(v) for k, v in outcomes.items() if k not in ("pending", "requeue") and v}
+    if counted:
+        session.execute(
+            update(Broadcast)
+            .where(col(Broadcast.id) == broadcast_id)
+            .values(
+                **{
+                    name: getattr(Broadcast, name) + n
+                    for name, n in counted.items()
+                    if name in ("sent", "failed", "unreachable", "skipped")
+                }
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if unreachable_reporters:
+        session.execute(
+            update(Reporter)
+            .where(col(Reporter.id).in_(list(unreachable_reporters)))
+            .values(unreachable=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def recover_interrupted(session: Session, broadcast_id: int, now: datetime) -> int:
+    """Rows left ``sending`` by a process that died: counted failed, never sent twice."""
+    broadcast = session.get(Broadcast, broadcast_id)
+    channels = broadcast.channels.split(",") if broadcast else []
+    stale = list(
+        session.exec(
+            select(BroadcastDelivery.id).where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                col(BroadcastDelivery.channel).in_(channels),
+                BroadcastDelivery.status == "sending",
+                col(BroadcastDelivery.claimed_until) < now,
+            )
+        ).all()
+    )
+    if stale:
+        record(session, broadcast_id, {"failed": [i for i in stale if i is not None]}, now=now)
+    return len(stale)
+
+
+def remaining(session: Session, broadcast_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                col(BroadcastDelivery.status).in_(("pending", "sending")),
+            )
+        ).one()
+    )
+
+
+def has_remaining(session: Session, broadcast_id: int, channels: Sequence[str]) -> bool:
+    """Any recipient still to send (one indexed look-up per channel and status, not a count)."""
+    for channel in channels:
+        for status in ("pending", "sending"):
+            found = session.exec(
+                select(BroadcastDelivery.id)
+                .where(
+                    BroadcastDelivery.broadcast_id == broadcast_id,
+                    BroadcastDelivery.channel == channel,
+                    BroadcastDelivery.status == status,
+                )
+                .limit(1)
+            ).first()
+            if found is not None:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    unreachable: int
+    skipped: int
+    remaining: int
+    rate: float  # messages per second since it started
+    eta: datetime | None
+
+    @property
+    def percent(self) -> float:
+        done = self.total - self.remaining
+        return 100.0 * done / self.total if self.total else 100.0
+
+
+def progress(session: Session, broadcast: Broadcast, now: datetime) -> Progress:
+    if broadcast.materialized and broadcast.id:
+        total = broadcast.total
+        left = remaining(session, broadcast.id)
+    else:  # recipients still being written: count the audience instead
+        total = sum(audience_counts(session, broadcast).values())
+        done = broadcast.sent + broadcast.failed + broadcast.unreachable + broadcast.skipped
+        left = max(0, total - done)
+    rate = 0.0
+    eta = None
+    if broadcast.started_at is not None:
+        elapsed = ((broadcast.finished_at or now) - _aware(broadcast.started_at)).total_seconds()
+        rate = broadcast.sent / elapsed if elapsed > 0 else 0.0
+        if rate > 0 and left:
+            eta = now + timedelta(seconds=left / rate)
+    return Progress(
+        total,
+        broadcast.sent,
+        broadcast.failed,
+        broadcast.unreachable,
+        broadcast.skipped,
+        left,
+        rate,
+        eta,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def give_up(
+    session: Session, broadcast_id: int, channel: str, max_attempts: int, now: datetime
+) -> None:
+    """Recipients that failed transiently ``max_attempts`` times are counted failed."""
+    ids = list(
+        session.exec(
+            select(BroadcastDelivery.id).where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.channel == channel,
+                BroadcastDelivery.status == "pending",
+                BroadcastDelivery.attempts >= max_attempts,
+            )
+        ).all()
+    )
+    if ids:
+        record(session, broadcast_id, {"failed": [i for i in ids if i is not None]}, now=now)
+
+
+def note_whatsapp_skips(session: Session, broadcast_id: int) -> None:
+    """The broadcast's report says how many WhatsApp subscribers it could not reach, and why."""
+    skipped = session.exec(
+        select(func.count())
+        .select_from(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.channel == "whatsapp",
+            BroadcastDelivery.status == "skipped",
+        )
+    ).one()
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        return
+    broadcast.note = (
+        f"WhatsApp: {skipped} subscriber(s) skipped: outside the 24-hour window and no "
+        "approved template (ContentSid) for this broadcast."
+    )
+    session.add(broadcast)
