@@ -52,6 +52,20 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
 }
 ui.LABELS.update(LABELS)
+# The inbox's search, assignee, sort and overdue controls (issue 12; queries in storage.listing).
+ui.LABELS.update(
+    {
+        "inbox_search": ("Cari kode", "Search code"),
+        "inbox_assignee": ("Petugas", "Assignee"),
+        "inbox_assignee_me": ("Saya", "Me"),
+        "inbox_assignee_none": ("Belum ditugaskan", "Unassigned"),
+        "inbox_sort": ("Urutkan", "Sort"),
+        "inbox_sort_received": ("Terbaru diterima", "Newest received"),
+        "inbox_sort_deadline": ("Batas terdekat", "Nearest deadline"),
+        "inbox_sort_updated": ("Terakhir diubah", "Last updated"),
+        "inbox_overdue": ("Hanya yang lewat batas", "Overdue only"),
+    }
+)
 
 
 def qr_svg(text: str) -> str:

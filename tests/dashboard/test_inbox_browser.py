@@ -42,4 +42,12 @@ def test_inbox_keyboard_clocks_and_phone_layout(netra, browser, tmp_path, viewpo
         assert target in codes
         page.keyboard.press("Enter")
         page.wait_for_url(f"{served.base_url}/dashboard/tickets/{target}")
+
+        page.goto(f"{served.base_url}/dashboard/")
+        page.keyboard.press("/")  # focuses the search
+        assert page.evaluate("document.activeElement.name") == "q"
+        page.keyboard.type(codes[0])
+        page.keyboard.press("Enter")
+        page.wait_for_url("**q=*")
+        assert [r.get_attribute("data-code") for r in rows.all()] == [codes[0]]
         context.close()
