@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint browser bench clean
+.PHONY: run test lint browser bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ browser:
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench telegram
+
+## chaos: the fault campaign (kill -9 under load, Telegram-like retries); before a release
+chaos: $(VENV)/.installed-dev
+	$(BIN)/python -m bench chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

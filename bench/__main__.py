@@ -11,6 +11,7 @@ def main() -> None:
         "digest": "bench.digest",
         "broadcast": "bench.broadcast",
         "dashboard": "bench.dashboard",
+        "chaos": "bench.chaos",
     }
     if len(sys.argv) < 2 or sys.argv[1] not in names:
         sys.exit(f"usage: python -m bench {{{','.join(names)}}} [options]")

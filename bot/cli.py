@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 
@@ -88,17 +89,36 @@ def cmd_keys_generate(settings: Settings, args: argparse.Namespace) -> None:
         print(line)
 
 
+def _progress_bar(stream: TextIO, width: int = 40) -> Callable[[int, int], None]:
+    """A one-line text progress bar (``[#####     ] 1200/2400``), redrawn in place."""
+
+    def show(done: int, total: int) -> None:
+        filled = width if total == 0 else width * done // total
+        stream.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> None:
     from storage.rotation import rotate
 
     netra = _netra(settings)
     netra.prepare_database()
-    result = rotate(netra.db, netra.keys)
+    result = rotate(netra.db, netra.keys, batch=args.batch, progress=_progress_bar(sys.stderr))
     print(
         f"re-encrypted {result.rewritten} values under the newest keys "
-        f"({result.already_current} were already current). Older keys may now be removed "
-        "from NETRA_IDENTITY_KEYS / NETRA_CONTENT_KEYS."
+        f"({result.already_current} were already current, {result.skipped_concurrent} were "
+        "rewritten meanwhile by the running service)."
     )
+    if result.unreadable:
+        sys.exit(
+            f"netra: {result.unreadable} values are under no configured key and were left as "
+            "they are: do not remove any old key until they are accounted for."
+        )
+    print("Older keys may now be removed from NETRA_IDENTITY_KEYS / NETRA_CONTENT_KEYS.")
 
 
 def cmd_offices_import(settings: Settings, args: argparse.Namespace) -> None:
@@ -160,9 +180,12 @@ def parser() -> argparse.ArgumentParser:
         dest="keys_command", required=True
     )
     keys.add_parser("generate", help="print fresh keys").set_defaults(func=cmd_keys_generate)
-    keys.add_parser("rotate", help="re-encrypt everything under the newest keys").set_defaults(
-        func=cmd_keys_rotate
+    rotate = keys.add_parser(
+        "rotate",
+        help="re-encrypt everything under the newest keys (safe while serving; re-run to resume)",
     )
+    rotate.add_argument("--batch", type=int, default=500, help="values per committed batch")
+    rotate.set_defaults(func=cmd_keys_rotate)
 
     offices = sub.add_parser("offices", help="Bawaslu offices").add_subparsers(
         dest="offices_command", required=True

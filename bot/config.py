@@ -120,6 +120,23 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
     mail_from: str = Field(default="netra@localhost", alias="NETRA_MAIL_FROM")
+    # --- retention and crypto-shredding (issue 10) ---
+    # Days after a ticket is closed, per closing status, before the reporter's identity, the
+    # evidence and the free text are shredded (statistics and an audit entry stay).
+    retention_selesai_days: int = Field(default=365, ge=1, alias="NETRA_RETENTION_SELESAI_DAYS")
+    retention_tidak_ditindaklanjuti_days: int = Field(
+        default=180, ge=1, alias="NETRA_RETENTION_TIDAK_DITINDAKLANJUTI_DAYS"
+    )
+    # A reporter identity no ticket, draft, subscription or waiting reply needs (e.g. after
+    # opting out) is deleted after this many days of silence.
+    retention_idle_identity_days: int = Field(
+        default=1, ge=1, alias="NETRA_RETENTION_IDLE_IDENTITY_DAYS"
+    )
+    # Platform message ids kept to recognise retries; sent outbox rows.
+    retention_dedup_days: int = Field(default=3, ge=1, alias="NETRA_RETENTION_DEDUP_DAYS")
+    retention_sent_outbox_days: int = Field(
+        default=7, ge=1, alias="NETRA_RETENTION_SENT_OUTBOX_DAYS"
+    )
 
     # --- reminder broadcasts (issue 13) ---
     # Who the reminders say they come from (every template names its sender).
@@ -137,10 +154,8 @@ class Settings(BaseSettings):
     # --- listing and jobs at a million tickets ---
     # Rows per statement (and per commit) when the escalation job works through a backlog.
     escalation_batch: int = Field(default=500, ge=1, le=10_000, alias="NETRA_ESCALATION_BATCH")
-    # Sent outbox rows are deleted this many days after sending (their address is ciphertext
-    # that no longer serves anything); platform dedup records after NETRA_DEDUP_RETENTION_DAYS.
-    outbox_retention_days: int = Field(default=7, ge=1, alias="NETRA_OUTBOX_RETENTION_DAYS")
-    dedup_retention_days: int = Field(default=3, ge=1, alias="NETRA_DEDUP_RETENTION_DAYS")
+    # Spent records (sent outbox rows, dedup records) are deleted in batches of this many rows,
+    # each batch its own transaction; their periods are NETRA_RETENTION_*_DAYS above.
     purge_batch: int = Field(default=5000, ge=1, le=100_000, alias="NETRA_PURGE_BATCH")
 
     @property

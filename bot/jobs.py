@@ -1,4 +1,5 @@
-"""Periodic work: idle conversations, old drafts, dedup records and throttle records.
+"""Periodic work: idle conversations, old drafts, dedup records, throttle records, and the
+daily retention run that shreds closed tickets past their period (``storage.retention``).
 
 Every job runs in short transactions with their own conditional updates, so running it in two
 processes at once is harmless.
@@ -7,13 +8,21 @@ processes at once is harmless.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.config import Settings
 from bot.runtime import Netra, utcnow
 from storage.db import run_in_transaction
 from storage.purge import Retention, purge_spent
+from storage.retention import (
+    RetentionPolicy,
+    expired_ticket_ids,
+    forget_reporter_if_unneeded,
+    idle_reporter_ids,
+    shred_ticket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +38,8 @@ def purge_old_records(netra: Netra) -> dict[str, int]:
     """Sent outbox rows, dedup and throttle records past their retention, in batches."""
     s = netra.settings
     keep = Retention(
-        outbox_sent=timedelta(days=s.outbox_retention_days),
-        dedup=timedelta(days=s.dedup_retention_days),
+        outbox_sent=timedelta(days=s.retention_sent_outbox_days),
+        dedup=timedelta(days=s.retention_dedup_days),
     )
     counts = purge_spent(
         lambda work: run_in_transaction(netra.db, work),
@@ -41,6 +50,41 @@ def purge_old_records(netra: Netra) -> dict[str, int]:
     if any(counts.values()):
         log.info("purged spent records: %s", counts)
     return counts
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(
+        after_close_days={
+            "selesai": settings.retention_selesai_days,
+            "tidak_ditindaklanjuti": settings.retention_tidak_ditindaklanjuti_days,
+        },
+        dedup_days=settings.retention_dedup_days,
+        sent_outbox_days=settings.retention_sent_outbox_days,
+        idle_identity_days=settings.retention_idle_identity_days,
+    )
+
+
+def shred_expired(netra: Netra) -> int:
+    """The daily retention run: expired tickets shredded one per transaction, then identities
+    nothing needs any more deleted. Returns how many tickets were shredded."""
+    now = utcnow()
+    policy = retention_policy(netra.settings)
+    with netra.session() as session:
+        due = expired_ticket_ids(session, policy, now)
+        idle = idle_reporter_ids(session, policy, now)
+    shredded = 0
+    for ticket_id in due:
+        if run_in_transaction(netra.db, lambda s, t=ticket_id: shred_ticket(s, t, now=now)):
+            shredded += 1
+    forgotten = 0
+    for reporter_id in idle:
+        if run_in_transaction(netra.db, lambda s, r=reporter_id: forget_reporter_if_unneeded(s, r)):
+            forgotten += 1
+    if shredded or forgotten:
+        log.info(
+            "retention: %d tickets shredded, %d reporter identities deleted", shredded, forgotten
+        )
+    return shredded
 
 
 def escalate_overdue_tickets(netra: Netra) -> list[str]:
@@ -87,6 +131,17 @@ def start_scheduler(netra: Netra) -> BackgroundScheduler:
         hours=1,
         args=[netra],
         id="purge",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        shred_expired,
+        "interval",
+        hours=24,
+        # First run soon after start: a service restarted daily must still shred.
+        next_run_time=datetime.now(UTC) + timedelta(minutes=5),
+        args=[netra],
+        id="shred",
         coalesce=True,
         max_instances=1,
     )

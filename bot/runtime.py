@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine as Database
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.keys import load_keys
+from bot.poison import clean_text
 from handlers.engine import Engine, Policy
 from handlers.types import Inbound, Outcome
 from storage.crypto import Keys, ReceiptHasher, install_keys
@@ -51,6 +52,7 @@ class Netra:
 
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:
         """One conversation turn, committed (and retried on a concurrent write) before return."""
+        message = _cleaned(message)
         return run_in_transaction(
             self.db,
             lambda session: self.engine.handle(
@@ -69,6 +71,16 @@ class Netra:
             session.commit()
         if added:
             log.info("seeded %d Bawaslu offices", added)
+
+
+def _cleaned(message: Inbound) -> Inbound:
+    """Lone surrogates replaced in everything the reporter typed, before it can be encrypted."""
+    return replace(
+        message,
+        text=clean_text(message.text),
+        profile_name=clean_text(message.profile_name),
+        attachments=tuple(replace(a, filename=clean_text(a.filename)) for a in message.attachments),
+    )
 
 
 def build(settings: Settings, *, receipts: ReceiptHasher | None = None) -> Netra:

@@ -140,8 +140,9 @@ def on_identity_offer(turn: Turn, message: Inbound) -> str | None:
 
 def _seal(turn: Turn, field: str, value: str) -> None:
     lane = _lane(turn)
-    fields = lane["fields"]
-    assert isinstance(fields, dict)
+    fields = lane.get("fields")
+    if not isinstance(fields, dict):  # a damaged draft starts the field set again, no 500
+        fields = lane["fields"] = {}
     fields[field] = seal_field(
         base64.b64decode(str(lane["key"])),
         ticket_code=str(lane["ticket"]),

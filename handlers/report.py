@@ -485,6 +485,25 @@ def on_edit_pick(turn: Turn, message: Inbound) -> str | None:
     return chosen.key
 
 
+# What a submission needs from the draft, and the step that asks for it.
+_REQUIRED = (
+    ("category", "category"),
+    ("position", "position"),
+    ("region_code", "region"),
+    ("incident_date", "incident_date"),
+    ("learned_date", "learned_date"),
+    ("description", "description"),
+)
+
+
+def _draft_gap(state: dict[str, object]) -> str | None:
+    """The first step whose answer is missing from the draft, or None when it is complete."""
+    for key, step in _REQUIRED:
+        if not state.get(key):
+            return step
+    return None
+
+
 def _submit(turn: Turn) -> str | None:
     s = turn.state
     limit = turn.policy.max_tickets_per_day
@@ -494,7 +513,12 @@ def _submit(turn: Turn) -> str | None:
         turn.say("daily_limit", limit=limit)
         return STAY
     region = turn.region()
-    assert region is not None
+    gap = _draft_gap(s) or (None if region is not None else "region")
+    if gap is not None or region is None:
+        # The draft lost a part (an old draft, a concurrent write): ask for it again rather
+        # than fail the turn, which the platform would retry forever.
+        turn.state["editing"] = True
+        return gap or "region"
     level = s.get("level", "unknown")
     ticket, receipt = create_ticket(
         turn.session,

@@ -28,7 +28,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import LargeBinary, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -139,11 +141,39 @@ def _split_token(token: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
+def derive_key(master: bytes, purpose: str) -> bytes:
+    """A key for one purpose (HKDF-SHA256), independent of the master and of other purposes.
+
+    One configured secret can then serve several uses without a signature under one purpose
+    ever being a valid hash (or signature) under another.
+    """
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=b"netra-hkdf-v1", info=purpose.encode()
+    )
+    return hkdf.derive(master)
+
+
 class BlindIndexer:
-    """Keyed hash for equality lookups of identifiers that are stored only encrypted."""
+    """Keyed hash for equality lookups of identifiers that are stored only encrypted.
+
+    The configured key itself indexes; other uses (dashboard session and CSRF signatures,
+    inbound message ids) get their own HKDF-derived key through ``signer``.
+    """
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._signers: dict[str, bytes] = {}
+
+    def signer(self, purpose: str) -> bytes:
+        """The derived key for ``purpose`` (e.g. ``dashboard.session``); never the index key."""
+        found = self._signers.get(purpose)
+        if found is None:
+            found = self._signers[purpose] = derive_key(self._key, purpose)
+        return found
+
+    def sign(self, value: str, purpose: str) -> str:
+        """HMAC-SHA256 of ``value`` under the key derived for ``purpose`` (hex)."""
+        return hmac.new(self.signer(purpose), value.encode(), hashlib.sha256).hexdigest()
 
     def digest(self, value: str, purpose: str) -> str:
         message = purpose.encode() + b"\x00" + value.strip().encode()

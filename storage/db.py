@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database))
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _serialise_sqlite_writers(engine)
         return engine
@@ -39,6 +40,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # psycopg 3 is what we ship; plain "postgresql://" would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file readable by this user only (0600), or tighten an existing one.
+
+    SQLite would create it with the process umask, usually 0644: any local account could copy
+    the ciphertexts and blind indexes. SQLite gives its -wal/-shm files the main file's mode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

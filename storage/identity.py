@@ -19,7 +19,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import AuditLog, Office, OfficeKey, Officer, SealedIdentity, Ticket
+from storage.models import (
+    Office,
+    OfficeKey,
+    Officer,
+    SealedIdentity,
+    Ticket,
+    UnlockAttempt,
+)
 from storage.sealing import (
     DEFAULT_SCRYPT_LOG_N,
     SealingError,
@@ -33,7 +40,8 @@ from storage.sealing import (
 FIELDS = ("name", "nik", "address", "phone")
 CONTAINER_VERSION = 1
 REVEAL_REASONS = ("laporan_resmi", "klarifikasi", "penegak_hukum", "lainnya")
-REVEAL_MAX_FAILURES = 5
+REVEAL_MAX_FAILURES = 5  # per officer, within REVEAL_LOCKOUT
+REVEAL_OFFICE_MAX_FAILURES = 10  # per office key, whoever tries: a team cannot share guesses
 REVEAL_LOCKOUT = timedelta(minutes=15)
 REASON_MIN = 10
 
@@ -199,17 +207,53 @@ def open_identity(session: Session, ticket: Ticket, passphrase: str) -> FormalId
 
 
 def recent_reveal_failures(session: Session, officer: Officer, now: datetime) -> int:
+    """Passphrase tries of this officer not known to have succeeded (pending ones count)."""
+    return _failures(session, col(UnlockAttempt.officer_id) == officer.id, now)
+
+
+def _failures(session: Session, who: object, now: datetime) -> int:
     return int(
         session.exec(
             select(func.count())
-            .select_from(AuditLog)
+            .select_from(UnlockAttempt)
             .where(
-                AuditLog.officer_id == officer.id,
-                AuditLog.action == "reveal_identity_failed",
-                col(AuditLog.at) >= now - REVEAL_LOCKOUT,
+                who,  # type: ignore[arg-type]
+                UnlockAttempt.outcome != "ok",
+                col(UnlockAttempt.at) >= now - REVEAL_LOCKOUT,
             )
         ).one()
     )
+
+
+def claim_unlock(
+    session: Session, *, officer: Officer, office_code: str, now: datetime
+) -> UnlockAttempt | None:
+    """Count a passphrase try *before* the slow KDF runs; None when this try is locked out.
+
+    The office key row is locked (``FOR UPDATE``; SQLite writers are serialised anyway) while
+    the failures are counted and the try is recorded as "pending", and the caller commits
+    before deriving the key: sixteen parallel guesses are counted one after another, so only
+    the first few are ever checked. Pending tries count as failures until they succeed.
+    """
+    session.exec(
+        select(OfficeKey).where(OfficeKey.office_code == office_code).with_for_update()
+    ).first()
+    if (
+        recent_reveal_failures(session, officer, now) >= REVEAL_MAX_FAILURES
+        or _failures(session, col(UnlockAttempt.office_code) == office_code, now)
+        >= REVEAL_OFFICE_MAX_FAILURES
+    ):
+        return None
+    attempt = UnlockAttempt(office_code=office_code, officer_id=officer.id, at=now)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def finish_unlock(session: Session, attempt: UnlockAttempt, *, ok: bool) -> None:
+    """Record how a claimed try ended; a successful one stops counting towards the lockout."""
+    attempt.outcome = "ok" if ok else "failed"
+    session.add(attempt)
 
 
 def reveal_identity(
@@ -225,6 +269,7 @@ def reveal_identity(
     """Open the identity for one display, audit-logging the attempt either way.
 
     Returns rather than raises on a wrong passphrase so the caller commits the audit row.
+    Commits once itself, after recording the try and before the KDF (``claim_unlock``).
     Only an officer of the office the identity is sealed to, which must be the ticket's
     office, may try; wrong passphrases lock that officer out for a while.
     """
@@ -238,12 +283,16 @@ def reveal_identity(
         raise IdentityError("this ticket has no formal identity")
     if officer.office_code != ticket.office_code or row.office_code != ticket.office_code:
         raise IdentityError("the identity is sealed to another office's key")
-    if recent_reveal_failures(session, officer, now) >= REVEAL_MAX_FAILURES:
+    attempt = claim_unlock(session, officer=officer, office_code=row.office_code, now=now)
+    if attempt is None:
         return RevealResult(None, "locked")
+    # The try must be on record before the KDF, not after: see ``claim_unlock``.
+    session.commit()
     detail = f"reason={reason_category};chars={len(reason.strip())}"
     try:
         identity = FormalIdentity(**_open_all(session, ticket, row, passphrase))
     except WrongPassphrase:
+        finish_unlock(session, attempt, ok=False)
         audit.record(
             session,
             "reveal_identity_failed",
@@ -253,6 +302,7 @@ def reveal_identity(
             detail=detail,
         )
         return RevealResult(None, "wrong_passphrase")
+    finish_unlock(session, attempt, ok=True)
     audit.record(
         session, "reveal_identity", now=now, officer=officer, ticket_id=ticket.id, detail=detail
     )

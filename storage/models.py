@@ -77,13 +77,17 @@ class Conversation(SQLModel, table=True):
 
 
 class InboundMessage(SQLModel, table=True):
-    """Platform message ids already processed: platforms retry, each message acts once."""
+    """Platform message ids already processed: platforms retry, each message acts once.
+
+    The id is kept only as a keyed hash: a Twilio ``MessageSid`` maps to a phone number at
+    Twilio, so the plain id next to a timestamp would identify a reporter.
+    """
 
     __table_args__ = (UniqueConstraint("channel", "platform_id", name="uq_inbound_channel_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
-    platform_id: str = Field(max_length=128)
+    platform_id: str = Field(sa_type=BlindIndex("inbound.platform_id"))
     received_at: datetime = Field(index=True)
 
 
@@ -125,6 +129,12 @@ class Ticket(SQLModel, table=True):
     # instead of a subquery over the office tree that no index can serve.
     escalated_to: str | None = Field(default=None, max_length=8)
     assignee_id: int | None = Field(default=None, foreign_key="officer.id")
+
+    # Retention (issue 10): a legal hold stops shredding; ``shredded_at`` says when the
+    # reporter-identifying data and free text were destroyed (statistics stay).
+    legal_hold: bool = False
+    legal_hold_reason: str | None = Field(default=None, max_length=300)
+    shredded_at: datetime | None = None
 
     __table_args__ = (
         # Every inbox sort key, per office, with ``id`` as the keyset tie-breaker (the daily
@@ -510,3 +520,20 @@ class BroadcastDelivery(SQLModel, table=True):
     attempts: int = 0
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
+
+
+# --- issue 10: hardening and retention ---
+
+
+class UnlockAttempt(SQLModel, table=True):
+    """One try of an office passphrase (reveal or re-seal), recorded *before* the slow KDF.
+
+    Written under a lock of the office key row, with ``outcome`` "pending" until the KDF
+    answers, so parallel guesses are counted before any of them is checked.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_code: str = Field(index=True, max_length=8)
+    officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
+    at: datetime = Field(index=True)
+    outcome: str = Field(default="pending", max_length=12)  # pending | ok | failed

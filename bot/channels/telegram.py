@@ -25,7 +25,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from telegram import (
     Bot,
@@ -46,9 +48,11 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.channels.telegram_shape import well_formed
 from bot.config import Settings
+from bot.poison import is_transient
 from bot.runtime import Netra, utcnow
 from bot.transports import TransportError
 from handlers.media import MAX_FILE_BYTES, base_type
@@ -216,6 +220,8 @@ class TelegramTransport:
             get_updates_request=self._requests[1],
         )
         self.limiter = limiter if limiter is not None else RateLimiter()
+        self._file_base = f"{base}/file/bot"
+        self._files: httpx.AsyncClient | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramTransport:
@@ -276,15 +282,61 @@ class TelegramTransport:
         except TelegramError as exc:  # too old or already answered: harmless
             log.info("telegram: callback query not answered (%s)", type(exc).__name__)
 
-    async def download(self, file_id: str) -> bytes:
-        """Fetch a file by id. The file URL holds the token: it is never kept or logged."""
+    async def download(self, file_id: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+        """Fetch a file by id. The file URL holds the token: it is never kept or logged.
+
+        ``Bot.get_file``/``File.download_*`` are avoided on purpose: PTB treats a ``file_path``
+        that exists on this machine as a local file, so a hostile or broken API answer naming
+        ``/proc/self/environ`` or the key file would have been read into evidence. The raw
+        ``getFile`` answer's path is checked and the URL built from our configured base only.
+        """
         bot = await self._ready()
-        found = await bot.get_file(file_id)
-        return bytes(await found.download_as_bytearray())
+        with warnings.catch_warnings():  # PTB suggests get_file: the very call avoided here
+            warnings.simplefilter("ignore", PTBUserWarning)
+            found = await bot.do_api_request("getFile", api_kwargs={"file_id": file_id})
+        path = found.get("file_path") if isinstance(found, dict) else None
+        if not isinstance(path, str) or not safe_file_path(path):
+            raise BadRequest("getFile answered an unusable file path")
+        url = f"{self._file_base}{bot.token}/{quote(path, safe='/')}"
+        return await self._stream(url, max_bytes)
+
+    async def _stream(self, url: str, max_bytes: int) -> bytes:
+        """GET ``url`` with a size cap, stopping as soon as the file grows past it."""
+        if self._files is None:
+            self._files = httpx.AsyncClient(timeout=30.0, follow_redirects=False)
+        data = bytearray()
+        try:
+            async with self._files.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise NetworkError(f"file download answered {response.status_code}")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise BadRequest("file is too big")
+                async for chunk in response.aiter_bytes():
+                    data.extend(chunk)
+                    if len(data) > max_bytes:
+                        raise BadRequest("file is too big")
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"file download failed ({type(exc).__name__})") from None
+        return bytes(data)
 
     async def close(self) -> None:
         for request in self._requests:
             await request.shutdown()
+        if self._files is not None:
+            await self._files.aclose()
+            self._files = None
+
+
+def safe_file_path(path: str) -> bool:
+    """A ``getFile`` path we may append to our own file URL: relative, no scheme, no ``..``."""
+    if not path or len(path) > 512 or path.startswith(("/", "\\")) or "\\" in path:
+        return False
+    if ":" in path or "?" in path or "#" in path or "%" in path:
+        return False  # a scheme, a drive letter, a query, or an encoded separator
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _describe(exc: TelegramError) -> str:
@@ -402,10 +454,11 @@ def _replace(inbound: Inbound, **changes: Any) -> Inbound:
 
 def parse_update(data: object, bot: Bot) -> Update | None:
     """A Telegram ``Update``, or None when the body is not one (logged by the caller)."""
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+    checked = well_formed(data)
+    if checked is None:
         return None
     try:
-        return Update.de_json(data, bot)
+        return Update.de_json(checked, bot)
     except Exception:  # any malformed field: the body is not an update we can read
         return None
 
@@ -512,7 +565,14 @@ def link_code_of(text: str | None) -> str | None:
 
 
 def _kind(update: Update) -> str:
-    for name in ("edited_message", "channel_post", "edited_channel_post", "my_chat_member"):
+    for name in (
+        "message",
+        "callback_query",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+    ):
         if getattr(update, name, None) is not None:
             return name
     return "other"
@@ -557,14 +617,22 @@ def router(netra: Netra) -> APIRouter:
             handler = handlers[id(transport)] = UpdateHandler(netra, transport)
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             data = None
         update = parse_update(data, transport.bot)
         if update is None:
             # 200, so Telegram does not retry a body it will never make readable.
             log.warning("telegram webhook: body is not a Telegram update, dropped")
             return Response(status_code=200)
-        await handler.handle(update)
+        try:
+            await handler.handle(update)
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # 5xx: Telegram retries, and the database will be back
+            # Poison: the same body would fail the same way on every retry (see bot.poison).
+            log.error(
+                "telegram webhook: %s update dropped after %s", _kind(update), type(exc).__name__
+            )
         request.app.state.sender.wake()
         return Response(status_code=200)
 

@@ -46,6 +46,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.config import Settings
+from bot.poison import is_transient
 from bot.runtime import Netra, utcnow
 from bot.transports import TransportError
 from handlers.media import ACCEPTED_TYPES, base_type
@@ -413,10 +414,17 @@ def router(netra: Netra) -> APIRouter:
             # Authentic but not a WhatsApp message we handle: 200, or Twilio keeps trying.
             log.info("whatsapp webhook: unrecognised payload ignored")
             return _empty_twiml()
-        attachments, refused = await collect_media(fetcher, form)
-        outcomes = await asyncio.to_thread(
-            run_turns, netra, build_inbounds(incoming, attachments, refused)
-        )
+        try:
+            attachments, refused = await collect_media(fetcher, form)
+            outcomes = await asyncio.to_thread(
+                run_turns, netra, build_inbounds(incoming, attachments, refused)
+            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # 5xx: Twilio retries, and the database will be back
+            # Poison: the same body would fail the same way on every retry (see bot.poison).
+            log.error("whatsapp webhook: message dropped after %s", type(exc).__name__)
+            return _empty_twiml()
         if all(o.duplicate for o in outcomes):
             log.info("whatsapp webhook: duplicate message ignored")
         sender = getattr(request.app.state, "sender", None)

@@ -50,7 +50,9 @@ EXTENSIONS = (
     "bot.dashboard.identity",
     "bot.dashboard.office_page",
     "bot.dashboard.broadcasts",
-    "bot.dashboard.account",
+    "bot.dashboard.accounts",
+    "bot.dashboard.retention",
+    "bot.dashboard.own_account",
 )
 
 

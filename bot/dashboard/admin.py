@@ -15,12 +15,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.dashboard import ui
-from bot.dashboard.account import qr_svg
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, CurrentOfficer, DbSession, start_session
 from bot.dashboard.auth import netra_of as _netra
+from bot.dashboard.own_account import qr_svg
 from bot.runtime import utcnow
 from storage import audit
 from storage.access import national_counts
+from storage.account_changes import record_added
 from storage.models import Office, Officer, Ticket
 from storage.officers import (
     AccountError,
@@ -125,13 +126,8 @@ def router() -> APIRouter:
         except AccountError as exc:
             session.rollback()
             return _page_with(request, session, error=str(exc))
-        audit.record(
-            session,
-            "officer_add",
-            now=utcnow(),
-            officer=admin,
-            detail=f"{officer.username}@{officer.office_code} role={officer.role}",
-        )
+        # Audited as the receiving office's event, so its officers see it (issue 10).
+        record_added(session, admin=admin, added=officer, now=utcnow())
         session.commit()
         # The one-time password is shown once on this response, never put in a URL or log.
         return _page_with(request, session, new_password=(officer.username, password))

@@ -1,9 +1,9 @@
 """Officer sessions, CSRF and the dependencies every dashboard and API route uses.
 
 A session is a signed cookie (no server-side table): ``officer id . issued . fingerprint .
-nonce . signature``. The signature is an HMAC under the blind-index key with its own purpose
-label; the fingerprint changes when the officer's password or second factor changes or the
-account is disabled, so those end every open session at once.
+nonce . signature``. The signature is an HMAC under a key derived (HKDF) for this purpose
+alone, never the blind-index key itself; the fingerprint changes when the officer's password
+or second factor changes or the account is disabled, so those end every open session at once.
 
 Routes use:
 - ``DbSession``: a database session for the request (committed by the route).
@@ -56,7 +56,9 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _sign(netra: Netra, value: str, purpose: str) -> str:
-    return netra.keys.blind.digest(value, f"dashboard.{purpose}")[:40]
+    # A key derived for signing (HKDF), not the blind-index key: a session signature must
+    # never double as the index of some identifier, nor the reverse.
+    return netra.keys.blind.sign(value, f"dashboard.{purpose}")[:40]
 
 
 def cookies_secure(netra: Netra) -> bool:

@@ -8,6 +8,9 @@ logged or stored; the audit log gets the reason's category and length.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
@@ -23,12 +26,12 @@ from storage import audit
 from storage.access import ticket_for
 from storage.identity import (
     REASON_MIN,
-    REVEAL_MAX_FAILURES,
     REVEAL_REASONS,
     IdentityError,
     awaiting_reseal,
+    claim_unlock,
+    finish_unlock,
     office_key,
-    recent_reveal_failures,
     reseal,
     reveal_identity,
     sealed_identity_for,
@@ -116,6 +119,10 @@ LABELS: dict[str, tuple[str, str]] = {
         f"Pilih kategori alasan dan tulis keterangannya (min. {REASON_MIN} karakter).",
         f"Choose a reason category and write details ({REASON_MIN}+ characters).",
     ),
+    "idn_err_busy": (
+        "Server sedang memeriksa kata sandi lain. Coba lagi sebentar lagi.",
+        "The server is checking other passphrases. Try again in a moment.",
+    ),
     "idn_err_refused": (
         "Tidak dapat dilakukan (kantor tujuan belum punya kunci, atau identitas tersegel untuk "
         "kantor lain).",
@@ -125,7 +132,30 @@ LABELS: dict[str, tuple[str, str]] = {
     "sealed_identities": ("Identitas tersegel", "Sealed identities"),
 }
 ui.LABELS.update(LABELS)
-FLASHES = ("ok_resealed", "err_wrong_passphrase", "err_locked", "err_reason", "err_refused")
+FLASHES = (
+    "ok_resealed",
+    "err_wrong_passphrase",
+    "err_locked",
+    "err_reason",
+    "err_refused",
+    "err_busy",
+)
+
+# Each unlock runs scrypt with 128 MiB: a burst of them must not exhaust the server's memory.
+MAX_CONCURRENT_UNLOCKS = 2
+UNLOCK_WAIT_SECONDS = 10.0
+_unlock_slots = threading.BoundedSemaphore(MAX_CONCURRENT_UNLOCKS)
+
+
+@contextmanager
+def unlock_slot() -> Iterator[bool]:
+    """One of the few concurrent passphrase checks, or False when none frees up in time."""
+    acquired = _unlock_slots.acquire(timeout=UNLOCK_WAIT_SECONDS)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            _unlock_slots.release()
 
 
 @pass_context
@@ -167,15 +197,18 @@ def router() -> APIRouter:
         if ticket is None or ticket.id is None or sealed_identity_for(session, ticket.id) is None:
             raise HTTPException(404, "Not Found")
         try:
-            result = reveal_identity(
-                session,
-                ticket=ticket,
-                officer=officer,
-                passphrase=passphrase,
-                reason_category=reason_category,
-                reason=reason,
-                now=utcnow(),
-            )
+            with unlock_slot() as free:
+                if not free:
+                    return _back(ticket.code, "err_busy")
+                result = reveal_identity(
+                    session,
+                    ticket=ticket,
+                    officer=officer,
+                    passphrase=passphrase,
+                    reason_category=reason_category,
+                    reason=reason,
+                    now=utcnow(),
+                )
         except IdentityError as exc:
             session.rollback()
             refused = "err_reason" if "reason" in str(exc) else "err_refused"
@@ -252,26 +285,36 @@ def _reseal(
     now = utcnow()
     if session.get(Office, target) is None:
         return done("err_refused")
-    if recent_reveal_failures(session, officer, now) >= REVEAL_MAX_FAILURES:
-        return done("err_locked")
-    try:
-        reseal(session, ticket, passphrase, target, officer=officer, now=now)
-    except WrongPassphrase:
-        session.rollback()
-        # Counts towards the same lockout as reveals: both are passphrase guesses.
-        audit.record(
-            session,
-            "reveal_identity_failed",
-            now=now,
-            officer=officer,
-            ticket_id=ticket.id,
-            detail="reseal",
-        )
-        session.commit()
-        return done("err_wrong_passphrase")
-    except IdentityError:
-        session.rollback()
-        return done("err_refused")
+    with unlock_slot() as free:
+        if not free:
+            return done("err_busy")
+        attempt = claim_unlock(session, officer=officer, office_code=officer.office_code, now=now)
+        if attempt is None:
+            session.rollback()
+            return done("err_locked")
+        session.commit()  # the try is counted before the KDF runs (see ``claim_unlock``)
+        try:
+            reseal(session, ticket, passphrase, target, officer=officer, now=now)
+        except WrongPassphrase:
+            session.rollback()
+            finish_unlock(session, attempt, ok=False)
+            # Audited like a failed reveal: both are passphrase guesses.
+            audit.record(
+                session,
+                "reveal_identity_failed",
+                now=now,
+                officer=officer,
+                ticket_id=ticket.id,
+                detail="reseal",
+            )
+            session.commit()
+            return done("err_wrong_passphrase")
+        except IdentityError:
+            session.rollback()
+            finish_unlock(session, attempt, ok=False)
+            session.commit()
+            return done("err_refused")
+        finish_unlock(session, attempt, ok=True)
     session.commit()
     log.info("identity of a ticket re-sealed from %s to %s", officer.office_code, target)
     return done("ok_resealed")

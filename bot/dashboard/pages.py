@@ -21,7 +21,6 @@ from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from sqlmodel import Session, select
 
 from bot.dashboard import ui
-from bot.dashboard.account import address_throttle
 from bot.dashboard.auth import (
     PASSWORD_PATH,
     CsrfChecked,
@@ -32,6 +31,7 @@ from bot.dashboard.auth import (
     optional_officer,
     start_session,
 )
+from bot.dashboard.own_account import address_throttle
 from bot.dashboard.views import (
     INLINE_TYPES,
     PAGE_SIZE,

@@ -121,3 +121,25 @@ def test_rotation_reencrypts_everything_and_old_key_can_then_go(netra, keys):
         ) + ScriptedReporter(netra, "rotate-me").says("setuju")
     finally:
         install_keys(keys)
+
+
+def test_dashboard_signing_key_is_not_the_blind_index_key(keys):
+    """A session signature must never equal the blind index of the same text (issue 10)."""
+    value = "1.1700000000.abc.nonce"
+    assert keys.blind.sign(value, "dashboard.session") != keys.blind.digest(
+        value, "dashboard.session"
+    )
+    assert keys.blind.signer("dashboard.session") != keys.blind.signer("dashboard.csrf")
+
+
+def test_sqlite_database_file_is_private(tmp_path):
+    import stat
+
+    from storage.db import make_engine
+
+    path = tmp_path / "netra.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -1,7 +1,7 @@
 """Listing at a million tickets: escalated_to and assignee columns, indexes for every inbox sort.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-24
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

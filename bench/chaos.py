@@ -1,0 +1,315 @@
+"""Fault campaigns (run before a release: ``make chaos``).
+
+R1: ``kill -9`` of the server under load. R4: an outage of a PostgreSQL instance this script
+starts itself (stopped, then started again), with the server left running.
+
+    python -m bench chaos                                # R1 on SQLite and PostgreSQL, then R4
+    python -m bench chaos --db sqlite --reporters 150 --kills 3
+    python -m bench chaos --only outage --outage-seconds 20
+
+N reporters play the whole report conversation against ``/webhooks/telegram`` while the server
+(its own process, as in ``bench.telegram``) is killed with SIGKILL at random moments and
+started again on the same port. Each reporter retries like Telegram does: the *same* update
+(same ``update_id``) until it gets a 2xx. At the end it prints, per database: tickets filed
+against reporters (lost or duplicated tickets), replies missing, and replies received more
+than once (only messages in flight at a kill may be sent twice: the outbox lease re-sends
+what a killed sender had claimed but not recorded).
+
+Loopback only; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.telegram import (
+    HEADERS,
+    SECRET,
+    Inbox,
+    _free_port,
+    _keys_env,
+    _learn_script,
+    _pg_database,
+    _wait_healthy,
+)
+from tests.fakes.telegram_api import FakeBotAPI, message_update
+
+SETTLE_SECONDS = 90.0  # after the load, how long replies may take to drain (leases expire)
+
+
+@dataclass
+class Figures:
+    reporters: int = 0
+    kills: int = 0
+    retries: int = 0
+    down: bool = False  # the database is stopped right now (R4)
+    ok_while_down: int = 0  # 200s answered while the database was down: must stay 0
+    errors_while_down: int = 0
+    tickets: int = 0
+    missing_replies: int = 0
+    duplicate_replies: int = 0
+    seconds: float = 0.0
+
+
+class Server:
+    """The app under test in a child process; ``kill`` is SIGKILL, ``start`` reuses the port."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        cmd = [sys.executable, "-m", "bench.telegram", "--serve", "netra", "--port", str(self.port)]
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=out, stderr=out)
+        await _wait_healthy(self.url, self.proc)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+async def _retrying_conversation(
+    client: httpx.AsyncClient, chat: int, script: list[tuple[str, int]], figures: Figures
+) -> None:
+    """Telegram's delivery: the same update until a 2xx, then the next message."""
+    for answer, _ in script:
+        update = message_update(chat, answer)
+        for _attempt in range(600):
+            down = figures.down
+            try:
+                response = await client.post("/webhooks/telegram", json=update, headers=HEADERS)
+                if response.status_code == 200:
+                    if down and figures.down:
+                        figures.ok_while_down += 1
+                    break
+                if down:
+                    figures.errors_while_down += 1
+            except httpx.HTTPError:
+                pass
+            figures.retries += 1
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(random.uniform(0.05, 0.3))  # a person typing
+
+
+async def _killer(server: Server, kills: int, figures: Figures, done: asyncio.Event) -> None:
+    for _ in range(kills):
+        try:
+            await asyncio.wait_for(done.wait(), random.uniform(2.0, 6.0))
+            return
+        except TimeoutError:
+            pass
+        server.kill()
+        figures.kills += 1
+        await server.start()
+
+
+def _count_tickets(db_url: str) -> int:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM ticket")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+class Postgres:
+    """A throw-away PostgreSQL instance (initdb in a temp dir) this campaign may stop and start.
+
+    As root, the server runs as the ``postgres`` user (it refuses to run as root).
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.dir = workdir / "pg"
+        self.port = _free_port()
+        self.sudo = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.sudo, *args], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self.dir.mkdir(parents=True)
+        if self.sudo:
+            shutil.chown(self.dir.parent, "postgres")
+            shutil.chown(self.dir, "postgres")
+        self._run("initdb", "-D", str(self.dir), "-A", "trust", "-U", "postgres")
+        self.start()
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl", "-D", str(self.dir), "-o", options, "-l", str(self.dir / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop")
+
+
+async def _outage(pg: Postgres, seconds: float, figures: Figures, done: asyncio.Event) -> None:
+    try:
+        await asyncio.wait_for(done.wait(), 4.0)
+        return
+    except TimeoutError:
+        pass
+    await asyncio.to_thread(pg.stop)
+    figures.down = True
+    await asyncio.sleep(seconds)
+    await asyncio.to_thread(pg.start)
+    figures.down = False
+
+
+async def run(
+    db_url: str, reporters: int, kills: int, log: Path, outage: tuple[Postgres, float] | None = None
+) -> Figures:
+    fake = FakeBotAPI()
+    inbox = Inbox()
+    fake.on_send = inbox.on_send
+    stop = asyncio.Event()
+    fake_task = asyncio.create_task(fake.serve(stop))
+    env = os.environ | {
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "NETRA_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": db_url,
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    server = Server(env, _free_port(), log)
+    figures = Figures(reporters=reporters)
+    try:
+        await server.start()
+        limits = httpx.Limits(max_connections=reporters, max_keepalive_connections=reporters)
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30.0) as client:
+            learner = 9_000_000
+            script = await _learn_script(client, inbox, learner)
+            chats = [20_000_000 + i for i in range(reporters)]
+            done = asyncio.Event()
+            if outage is not None:
+                killer = asyncio.create_task(_outage(*outage, figures, done))
+            else:
+                killer = asyncio.create_task(_killer(server, kills, figures, done))
+            started = time.monotonic()
+            await asyncio.gather(
+                *(_retrying_conversation(client, c, script, figures) for c in chats)
+            )
+            done.set()
+            await killer
+            figures.seconds = time.monotonic() - started
+        expected = sum(replies for _, replies in script)
+        await _drain(inbox, chats, expected)
+        for chat in chats:
+            got = inbox.counts.get(chat, 0)
+            figures.missing_replies += max(0, expected - got)
+            figures.duplicate_replies += max(0, got - expected)
+        figures.tickets = _count_tickets(db_url) - 1  # the learner's own ticket
+    finally:
+        server.stop()
+        stop.set()
+        await fake_task
+    return figures
+
+
+async def _drain(inbox: Inbox, chats: list[int], expected: int) -> None:
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        if all(inbox.counts.get(c, 0) >= expected for c in chats):
+            await asyncio.sleep(2.0)  # late duplicates, if any, arrive now
+            return
+        await asyncio.sleep(0.5)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    os.environ.update(_keys_env())
+    workdir = Path(tempfile.mkdtemp(prefix="netra-chaos-"))
+    log = workdir / "servers.log"
+    print(f"R1: kill -9 under load, Telegram-like retries (logs: {log})")
+    print(
+        f"{'db':<12}{'reporters':>10}{'kills':>6}{'tickets':>8}{'lost':>6}{'dup tix':>8}"
+        f"{'missing':>8}{'dup replies':>12}{'retries':>8}{'seconds':>8}"
+    )
+    if args.only in ("all", "kill"):
+        for db in args.db:
+            drop = None
+            if db == "sqlite":
+                db_url = f"sqlite:///{workdir / 'netra-chaos.db'}"
+            else:
+                db_url, drop = _pg_database()
+            try:
+                _print(db, await run(db_url, args.reporters, args.kills, log))
+            finally:
+                if drop is not None:
+                    drop()
+    if args.only in ("all", "outage"):
+        pg = Postgres(workdir)
+        pg.init()
+        try:
+            print(f"R4: PostgreSQL stopped for {args.outage_seconds:.0f}s under load")
+            figures = await run(pg.url, args.reporters, 0, log, (pg, args.outage_seconds))
+            _print("pg-outage", figures)
+            print(
+                f"answers while the database was down: {figures.errors_while_down} errors, "
+                f"{figures.ok_while_down} 200s (must be 0: no 200 without a commit)"
+            )
+        finally:
+            try:
+                pg.stop()
+            except subprocess.CalledProcessError:
+                pass
+
+
+def _print(db: str, f: Figures) -> None:
+    print(
+        f"{db:<12}{f.reporters:>10}{f.kills:>6}{f.tickets:>8}"
+        f"{max(0, f.reporters - f.tickets):>6}{max(0, f.tickets - f.reporters):>8}"
+        f"{f.missing_replies:>8}{f.duplicate_replies:>12}{f.retries:>8}{f.seconds:>8.1f}",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench chaos", description=__doc__)
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--reporters", type=int, default=150)
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--only", choices=["all", "kill", "outage"], default="all")
+    parser.add_argument("--outage-seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
