@@ -43,7 +43,7 @@ browser:
 	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench telegram
+	$(BIN)/python -m bench chat
 
 ## chaos: the fault campaign (kill -9 under load, Telegram-like retries); before a release
 chaos: $(VENV)/.installed-dev

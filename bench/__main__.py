@@ -1,4 +1,4 @@
-"""``python -m bench telegram …`` dispatches to a benchmark module."""
+"""``python -m bench chat …`` dispatches to a benchmark module."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 def main() -> None:
     names = {
+        "chat": "bench.chat",
         "telegram": "bench.telegram",
         "digest": "bench.digest",
         "broadcast": "bench.broadcast",

@@ -61,7 +61,7 @@ def _serve_netra(port: int, pool: int) -> None:
     transport = TelegramTransport(
         settings.telegram_bot_token.get_secret_value(),
         settings.telegram_api_base_url,
-        limiter=RateLimiter(overall_per_s=1e6, chat_per_s=1e6, chat_burst=10**6),
+        limiter=RateLimiter(chat_per_s=1e6, chat_burst=10**6),
         pool_size=pool,
     )
     app = create_app(netra, run_jobs=False, transports={"telegram": transport})
@@ -77,7 +77,7 @@ def _serve_ceiling(port: int, pool: int) -> None:
     transport = TelegramTransport(
         os.environ["TELEGRAM_BOT_TOKEN"],
         os.environ["TELEGRAM_API_BASE_URL"],
-        limiter=RateLimiter(overall_per_s=1e6, chat_per_s=1e6, chat_burst=10**6),
+        limiter=RateLimiter(chat_per_s=1e6, chat_burst=10**6),
         pool_size=pool,
     )
     app = FastAPI()

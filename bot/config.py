@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     # A PNG/SVG/JPEG logo file shown beside the name; unset shows Netra's own mark.
     operator_logo_file: Path | None = Field(default=None, alias="NETRA_OPERATOR_LOGO_FILE")
 
+    # --- platform rates ---
+    # Replies to a reporter's own message go out at once, at most this many per second in one
+    # chat after a burst of TELEGRAM_CHAT_BURST (Telegram asks ~1/s per chat, bursts allowed).
+    telegram_chat_rate: float = Field(default=1.0, gt=0, alias="TELEGRAM_CHAT_RATE")
+    telegram_chat_burst: int = Field(default=20, ge=1, alias="TELEGRAM_CHAT_BURST")
+    # Bulk rates (TELEGRAM_BULK_RATE, TWILIO_WHATSAPP_MPS) are defined with the broadcasts below.
+
     # --- daily digest for Bawaslu offices (Telegram and e-mail) ---
     # Hour (office's own time zone) of the morning edition, and of the evening edition sent on
     # round-the-clock days (quiet period, polling day) of the election calendar.

@@ -218,8 +218,7 @@ class Engine:
         """
         if message.message_id is not None and self._seen(session, message, now):
             return Outcome(duplicate=True)
-        reporter = self._reporter(session, message, now)
-        conversation = session.get(Conversation, reporter.id)
+        reporter, conversation = self._reporter(session, message, now)
         turn = Turn(
             session=session,
             engine=self,
@@ -239,6 +238,7 @@ class Engine:
                     payload=reply.to_payload(),
                     now=now,
                     reporter_id=reporter.id,
+                    reply=True,
                 )
         return Outcome(
             replies=turn.replies,
@@ -253,13 +253,21 @@ class Engine:
             session, channel=message.channel, platform_id=message.message_id, now=now
         )
 
-    def _reporter(self, session: Session, message: Inbound, now: datetime) -> Reporter:
+    def _reporter(
+        self, session: Session, message: Inbound, now: datetime
+    ) -> tuple[Reporter, Conversation | None]:
+        """The reporter (created on first contact) and their conversation, locked and loaded
+        in one statement: one round trip instead of two on every turn."""
         lookup = f"{message.channel}:{message.address}"
         # FOR UPDATE serialises one reporter's turns on PostgreSQL; on SQLite every turn
         # already holds the write lock (BEGIN IMMEDIATE).
-        reporter = session.exec(
-            select(Reporter).where(Reporter.lookup == lookup).with_for_update()
+        found = session.exec(
+            select(Reporter, Conversation)
+            .outerjoin(Conversation, col(Conversation.reporter_id) == col(Reporter.id))
+            .where(Reporter.lookup == lookup)
+            .with_for_update(of=Reporter)  # type: ignore[arg-type]
         ).first()
+        reporter, conversation = found if found is not None else (None, None)
         if reporter is None:
             reporter = Reporter(
                 lookup=lookup,
@@ -272,13 +280,13 @@ class Engine:
             session.add(reporter)
             session.flush()  # a concurrent first message loses here and retries
             session.refresh(reporter)  # hold the stored hash, never the raw identifier
-            return reporter
+            return reporter, None
         reporter.last_inbound_at = now
         reporter.unreachable = False
         if message.profile_name and message.profile_name != reporter.profile_name:
             reporter.profile_name = message.profile_name
         session.add(reporter)
-        return reporter
+        return reporter, conversation
 
     def _save(self, session: Session, turn: Turn, conversation: Conversation | None) -> None:
         if conversation is None:

@@ -21,6 +21,8 @@ import hmac
 import json
 import os
 import secrets
+import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -317,11 +319,57 @@ def normalise_readable(text: str) -> str:
 class ReceiptHasher:
     """Slow hash (argon2id) for the secret receipt, so a database copy cannot test guesses fast."""
 
-    def __init__(self, time_cost: int = 2, memory_cost: int = 19456) -> None:
+    def __init__(self, time_cost: int = 2, memory_cost: int = 19456, stock: int = 16) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+        self._stock_size = stock
+        self._stock: deque[tuple[str, str]] = deque()
+        self._low = threading.Event()
+        self._filler: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def hash(self, receipt: str) -> str:
         return self._hasher.hash(normalise_readable(receipt))
+
+    def issue(self) -> tuple[str, str]:
+        """A fresh receipt and its hash, from a small stock hashed ahead of time.
+
+        The hash costs ~30 ms of CPU. Inside a turn's transaction it held SQLite's write lock
+        (and a PostgreSQL row lock) that long; a background thread hashes ahead instead (argon2
+        releases the GIL, so it runs beside the turns). An empty stock hashes inline.
+        """
+        self.start()
+        with self._lock:
+            found = self._stock.popleft() if self._stock else None
+        self._low.set()
+        if found is not None:
+            return found
+        receipt = readable_token(4, 4)
+        return receipt, self.hash(receipt)
+
+    def start(self) -> None:
+        """Begin hashing ahead (at startup, so the first reports find a full stock)."""
+        with self._lock:
+            if self._filler is None and self._stock_size > 0:
+                self._filler = threading.Thread(
+                    target=self._fill, name="receipt-stock", daemon=True
+                )
+                self._filler.start()
+        self._low.set()
+
+    def top_up(self) -> None:
+        """Called before a turn's transaction: when the stock runs low (a burst of reports),
+        hash one here, outside any lock, rather than inline in a transaction."""
+        if self._stock_size > 0 and len(self._stock) < 2:
+            receipt = readable_token(4, 4)
+            self._stock.append((receipt, self.hash(receipt)))
+
+    def _fill(self) -> None:
+        while True:
+            self._low.wait()
+            self._low.clear()
+            while len(self._stock) < self._stock_size:
+                receipt = readable_token(4, 4)
+                self._stock.append((receipt, self.hash(receipt)))
 
     def verify(self, stored: str, receipt: str) -> bool:
         try:

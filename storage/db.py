@@ -39,7 +39,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is what we ship; plain "postgresql://" would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool_pre_ping: it cost a round trip per checkout (per turn). A connection the server
+    # dropped fails its first statement instead; SQLAlchemy then invalidates it and
+    # ``run_in_transaction`` retries the turn on a fresh one.
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20)
 
 
 def _private_sqlite_file(path: Path) -> None:
@@ -118,6 +121,8 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
 
 
 def _is_transient(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:  # the server closed it (restart, idle timeout): reconnect
+        return True
     text = str(exc.orig).lower()
     return any(
         marker in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import BlindIndex, Encrypted, EncryptedBytes, EncryptedJSON
@@ -265,6 +265,9 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     created_at: datetime
     sent_at: datetime | None = None
+    # A reply to the reporter's own message goes out at once; anything else (notifications,
+    # follow-ups, broadcasts) is bulk and draws from the platform's shared rate budget.
+    reply: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 # --- the Bawaslu side: accounts, the ticket timeline, audit, sealed formal identities ---------

@@ -2,7 +2,9 @@
 
 Senders claim rows with a conditional UPDATE (a lease), so two processes never send the same
 row at once, and a row whose sender died is claimed again when its lease runs out. A reporter's
-messages go out in order: only the oldest unsent row of a reporter is ever claimable.
+messages go out in order: a sender claims a reporter's pending rows together, oldest first, and
+never a row while an earlier one of the same reporter is leased to someone else or waiting for
+a retry (so a two-reply turn goes out in one sender cycle, in order).
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
 
-LEASE = timedelta(seconds=60)
+# Short: a sender records each delivery within moments, so a lease only has to outlast one send
+# (10 s read timeout) and the recording's retries; a dead sender's rows go out again sooner.
+LEASE = timedelta(seconds=30)
 MAX_ERROR_CHARS = 300
+# Real failures (not 429s) before a row is given up as failed: ~2 hours of backoff in all.
+MAX_ATTEMPTS = 12
 
 
 def enqueue(
@@ -28,7 +34,10 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     reporter_id: int | None = None,
+    reply: bool = False,
 ) -> OutboxMessage:
+    """Queue one message. ``reply``: it answers the reporter's own message and goes out at
+    once; otherwise it is bulk (notification, follow-up, broadcast) under the shared budget."""
     message = OutboxMessage(
         transport=transport,
         reporter_id=reporter_id,
@@ -36,6 +45,7 @@ def enqueue(
         payload=payload,
         next_attempt_at=now,
         created_at=now,
+        reply=reply,
     )
     session.add(message)
     return message
@@ -50,15 +60,26 @@ def claim(
     reporter_id: int | None = None,
     lease: timedelta = LEASE,
 ) -> list[OutboxMessage]:
-    """Claim due messages of one transport; the caller commits, sends, then marks each one."""
+    """Claim due messages of one transport, in id order; the caller commits, sends each
+    reporter's rows in order, then records each one.
+
+    A row is claimable when no earlier pending row of its reporter is out of reach (leased to
+    another sender, waiting for a retry, or on another transport), so a reporter's rows are
+    claimed together and a later row never overtakes an earlier one.
+    """
     earlier = aliased(OutboxMessage)
     blocked_by_earlier = exists().where(
         col(earlier.reporter_id) == col(OutboxMessage.reporter_id),
         col(earlier.status) == "pending",
         col(earlier.id) < col(OutboxMessage.id),
+        or_(
+            col(earlier.next_attempt_at) > now,
+            col(earlier.claimed_until) >= now,
+            col(earlier.transport) != transport,
+        ),
     )
     query = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.reporter_id)
         .where(
             OutboxMessage.transport == transport,
             OutboxMessage.status == "pending",
@@ -80,7 +101,7 @@ def claim(
         update(OutboxMessage)
         .where(
             and_(
-                col(OutboxMessage.id).in_(candidates),
+                col(OutboxMessage.id).in_([c[0] for c in candidates]),
                 col(OutboxMessage.status) == "pending",
                 or_(
                     col(OutboxMessage.claimed_until).is_(None),
@@ -92,7 +113,31 @@ def claim(
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
-    return sorted(taken.scalars().all(), key=lambda m: m.id or 0)
+    got = {m.id: m for m in taken.scalars().all()}
+    # A reporter's rows after one another sender took meanwhile must wait for it: give back.
+    kept: list[OutboxMessage] = []
+    gap: set[int | None] = set()
+    for row_id, owner in candidates:
+        message = got.get(row_id)
+        if owner is not None and (message is None or owner in gap):
+            gap.add(owner)
+            if message is not None and row_id is not None:
+                release(session, [row_id])
+            continue
+        if message is not None:
+            kept.append(message)
+    return kept
+
+
+def release(session: Session, ids: list[int]) -> None:
+    """Give claimed rows back unchanged (not sent, no attempt counted): claimable at once."""
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
@@ -121,10 +166,21 @@ def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
 
 
 def mark_retry(
-    session: Session, message: OutboxMessage, now: datetime, error: str, delay: timedelta
+    session: Session,
+    message: OutboxMessage,
+    now: datetime,
+    error: str,
+    delay: timedelta,
+    *,
+    counted: bool = True,
 ) -> None:
-    """A transient failure: try again after ``delay`` (the caller's backoff or retry_after)."""
-    message.attempts += 1
+    """A transient failure: try again after ``delay`` (the caller's backoff or retry_after).
+
+    ``counted`` False for a rate limit (429): the platform said "later", not "failed", so it
+    neither lengthens the backoff nor brings the row closer to ``MAX_ATTEMPTS``.
+    """
+    if counted:
+        message.attempts += 1
     message.last_error = error[:MAX_ERROR_CHARS]
     message.next_attempt_at = now + delay
     message.claimed_until = None

@@ -49,10 +49,10 @@ def create_ticket(
     The receipt exists in clear only in the return value: the database keeps its argon2 hash.
     """
     code = _unused_code(session)
-    receipt = readable_token(4, 4)
+    receipt, receipt_hash = hasher.issue()
     ticket = Ticket(
         code=code,
-        receipt_hash=hasher.hash(receipt),
+        receipt_hash=receipt_hash,
         reporter_id=new.reporter_id,
         office_code=new.office_code,
         region_code=new.region_code,

@@ -47,9 +47,9 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.telegram_shape import well_formed
 from bot.config import Settings
 from bot.poison import is_transient
@@ -119,15 +119,15 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Telegram's limits: about 1 message/s in one chat (short bursts allowed), 30/s overall.
+    """Telegram's pace in one chat: about 1 message/s, short bursts allowed (per process).
 
-    Held in memory per process; a 429 that still slips through is honoured via ``retry_after``.
+    Only the per-chat pace lives here: replies to a reporter's own message go out at once.
+    The ~30/s budget for bulk messages is held in the database and applied by the outbox
+    sender (``storage.ratebudget``), so it holds across processes. A 429 that still happens is
+    honoured through ``retry_after``.
     """
 
-    def __init__(
-        self, overall_per_s: float = 30.0, chat_per_s: float = 1.0, chat_burst: int = 3
-    ) -> None:
-        self.overall = _Bucket(overall_per_s, overall_per_s)
+    def __init__(self, chat_per_s: float = 1.0, chat_burst: int = 20) -> None:
         self.chat_per_s = chat_per_s
         self.chat_burst = chat_burst
         self._chats: dict[int, _Bucket] = {}
@@ -140,9 +140,6 @@ class RateLimiter:
                 self._chats = {k: b for k, b in self._chats.items() if not b.idle(now)}
             bucket = self._chats[chat_id] = _Bucket(self.chat_per_s, self.chat_burst)
         delay = bucket.reserve(now)
-        if delay:
-            await asyncio.sleep(delay)
-        delay = self.overall.reserve(time.monotonic())
         if delay:
             await asyncio.sleep(delay)
 
@@ -193,8 +190,8 @@ def _is_gone(error: BadRequest) -> bool:
 class TelegramTransport:
     """Sends outbox payloads with python-telegram-bot's ``Bot``; also fetches evidence files.
 
-    The HTTP client is PTB's ``HTTPXRequest`` (httpx, HTTP/1.1, keep-alive) with a pool large
-    enough for the sender's batches; ``bench/telegram.py`` measured it against the alternatives.
+    The HTTP client under PTB's ``Bot`` is ``AiohttpRequest`` (aiohttp, keep-alive) with a pool
+    large enough for the sender's batches; ``bench/chat.py`` measures it.
     """
 
     name = CHANNEL
@@ -209,8 +206,8 @@ class TelegramTransport:
     ) -> None:
         base = api_base_url.rstrip("/")
         self._requests = (
-            HTTPXRequest(connection_pool_size=pool_size, read_timeout=10.0, pool_timeout=5.0),
-            HTTPXRequest(connection_pool_size=2, read_timeout=40.0),  # getUpdates long polls
+            AiohttpRequest(pool_size=pool_size, read_timeout=10.0),
+            AiohttpRequest(pool_size=2, read_timeout=40.0),  # getUpdates long polls
         )
         self.bot = Bot(
             token,
@@ -226,7 +223,11 @@ class TelegramTransport:
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramTransport:
         assert settings.telegram_bot_token is not None
-        return cls(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
+        return cls(
+            settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_api_base_url,
+            limiter=RateLimiter(settings.telegram_chat_rate, settings.telegram_chat_burst),
+        )
 
     async def _ready(self) -> Bot:
         """Reopen the HTTP clients if closed. ``Bot.initialize()`` is avoided on purpose: it
@@ -452,6 +453,31 @@ def _replace(inbound: Inbound, **changes: Any) -> Inbound:
     return replace(inbound, **changes)
 
 
+# A private text message with nothing else: read straight from the JSON (the common turn).
+_PLAIN_KEYS = frozenset(
+    {"message_id", "from", "chat", "date", "text", "entities", "link_preview_options"}
+)
+
+
+def plain_text_inbound(data: object) -> Inbound | None:
+    """The ``Inbound`` of an update that is a plain private text message, or None (anything
+    else goes through PTB's ``Update``). Saves building a tree of PTB objects per turn."""
+    if not isinstance(data, dict) or set(data) != {"update_id", "message"}:
+        return None
+    update_id, message = data["update_id"], data["message"]
+    if type(update_id) is not int or not isinstance(message, dict):  # bool is an int too
+        return None
+    chat, text = message.get("chat"), message.get("text")
+    if not (set(message) <= _PLAIN_KEYS and isinstance(text, str) and isinstance(chat, dict)):
+        return None
+    if link_code_of(text) is not None:  # an office linking its chat, not a reporter's turn
+        return None
+    chat_id = chat.get("id")
+    if chat.get("type") != "private" or not isinstance(chat_id, int) or isinstance(chat_id, bool):
+        return None
+    return Inbound(channel=CHANNEL, address=str(chat_id), text=text, message_id=str(update_id))
+
+
 def parse_update(data: object, bot: Bot) -> Update | None:
     """A Telegram ``Update``, or None when the body is not one (logged by the caller)."""
     checked = well_formed(data)
@@ -487,7 +513,7 @@ class UpdateHandler:
             await self._group(message)
             return
         inbound = await build_inbound(self.transport, update.update_id, message)
-        await asyncio.to_thread(self.netra.process, inbound, outbox_transport=CHANNEL)
+        await self.netra.process_async(inbound, outbox_transport=CHANNEL)
 
     async def _callback(self, update: Update) -> None:
         query = update.callback_query
@@ -502,7 +528,7 @@ class UpdateHandler:
             text=query.data or "",
             message_id=str(update.update_id),
         )
-        outcome = await asyncio.to_thread(self.netra.process, inbound, outbox_transport=CHANNEL)
+        outcome = await self.netra.process_async(inbound, outbox_transport=CHANNEL)
         if not outcome.duplicate:
             await self.transport.answer_callback(query.id)
 
@@ -619,6 +645,11 @@ def router(netra: Netra) -> APIRouter:
             data = await request.json()
         except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             data = None
+        plain = plain_text_inbound(data)
+        if plain is not None:  # most turns: no PTB objects needed to read them
+            await netra.process_async(plain, outbox_transport=CHANNEL)
+            request.app.state.sender.wake()
+            return Response(status_code=200)
         update = parse_update(data, transport.bot)
         if update is None:
             # 200, so Telegram does not retry a body it will never make readable.

@@ -43,7 +43,7 @@ MB = 1024 * 1024
 
 def fast_limiter() -> RateLimiter:
     """Limits high enough not to slow the tests; the limiter has its own tests below."""
-    return RateLimiter(overall_per_s=1000, chat_per_s=1000, chat_burst=1000)
+    return RateLimiter(chat_per_s=1000, chat_burst=1000)
 
 
 @pytest.fixture
@@ -468,7 +468,7 @@ def test_polling_mode_answers_without_a_webhook(netra, fake):
 
 
 def test_per_chat_limit_spaces_messages_to_one_chat(fake):
-    limiter = RateLimiter(overall_per_s=1000, chat_per_s=10, chat_burst=1)
+    limiter = RateLimiter(chat_per_s=10, chat_burst=1)
 
     async def burst() -> None:
         transport = TelegramTransport(fake.token, fake.base_url, limiter=limiter)
@@ -480,20 +480,3 @@ def test_per_chat_limit_spaces_messages_to_one_chat(fake):
     asyncio.run(burst())
     times = [c.at for c in fake.calls_to("sendMessage")]
     assert len(times) == 5 and times[-1] - times[0] >= 0.35
-
-
-def test_overall_limit_caps_messages_per_second(fake):
-    limiter = RateLimiter(overall_per_s=10, chat_per_s=1000, chat_burst=1000)
-
-    async def burst() -> float:
-        transport = TelegramTransport(fake.token, fake.base_url, limiter=limiter)
-        started = time.monotonic()
-        await asyncio.gather(
-            *(transport.send(str(1000 + i), Reply("halo").to_payload()) for i in range(25))
-        )
-        await transport.close()
-        return started
-
-    started = asyncio.run(burst())
-    times = [c.at for c in fake.calls_to("sendMessage")]
-    assert len(times) == 25 and times[-1] - started >= 1.4  # 10 at once, then 10 per second

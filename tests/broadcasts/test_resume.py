@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
 
     settings = Settings(_env_file=None)
     install_keys(load_keys(settings))
-    transport = TelegramTransport(sys.argv[1], sys.argv[2], limiter=RateLimiter(1000, 1000, 1000))
+    transport = TelegramTransport(sys.argv[1], sys.argv[2], limiter=RateLimiter(1000, 1000))
     runner = BroadcastRunner(
         make_engine(settings.effective_database_url), settings, {"telegram": transport},
         clock=running_clock(datetime.fromisoformat(sys.argv[3])), poll=0.05,

@@ -67,7 +67,7 @@ def settings(settings: Settings, twilio: FakeTwilio) -> Settings:
 
 def telegram(fake: FakeBotAPI) -> TelegramTransport:
     # The per-process limiter is generous here: the shared budget is what is under test.
-    return TelegramTransport(fake.token, fake.base_url, limiter=RateLimiter(1000, 1000, 1000))
+    return TelegramTransport(fake.token, fake.base_url, limiter=RateLimiter(1000, 1000))
 
 
 def approved(

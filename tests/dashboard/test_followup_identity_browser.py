@@ -56,7 +56,7 @@ def test_follow_up_over_telegram_and_identity_reveal_in_the_browser(netra, fake,
         reporter.says(value)
     code = reporter.transcript[-1].text.split("laporan ")[1].split(" ")[0]
 
-    limiter = RateLimiter(overall_per_s=1000, chat_per_s=1000, chat_burst=1000)
+    limiter = RateLimiter(chat_per_s=1000, chat_burst=1000)
     transports = {"telegram": TelegramTransport(fake.token, fake.base_url, limiter=limiter)}
     with serve(netra, transports=transports) as served:
         base = served.base_url

@@ -262,7 +262,7 @@ def driver(
         "telegram": TelegramTransport(
             telegram_api.token,
             telegram_api.base_url,
-            limiter=RateLimiter(overall_per_s=1000, chat_per_s=1000, chat_burst=1000),
+            limiter=RateLimiter(chat_per_s=1000, chat_burst=1000),
         ),
         "whatsapp": TwilioTransport(netra.db, netra.settings),
     }

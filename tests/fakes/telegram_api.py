@@ -94,6 +94,7 @@ class FakeBotAPI:
         self.token = token
         self.calls: list[Call] = []
         self.on_send: Callable[[int, dict[str, Any]], None] | None = None
+        self.delay = 0.0  # seconds every answer takes after the call is recorded (a slow API)
         self._lock = threading.Condition()
         self._files: dict[str, _File] = {}
         self._file_ids = itertools.count(1)
@@ -318,6 +319,8 @@ class FakeBotAPI:
         if method == "getUpdates":
             return await self._get_updates(params)
         status, body = self._answer(method, params)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return JSONResponse(body, status_code=status)
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

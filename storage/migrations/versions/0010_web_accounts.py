@@ -1,7 +1,7 @@
 """Web chat transcript; officer accounts: forced password change, session epoch, TOTP reuse.
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0008
 Create Date: 2026-11-24
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
