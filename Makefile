@@ -22,8 +22,13 @@ run: $(VENV)/.installed
 	$(BIN)/netra serve
 
 ## test: install the dev extras (and Chromium for browser tests) and run the whole suite
-test: $(VENV)/.installed-dev browser lint
+test: $(VENV)/.installed-dev browser node_modules/.installed lint
 	$(BIN)/pytest
+
+# axe-core for the accessibility checks of the browser tests, exactly as package-lock.json says.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm is not installed: accessibility checks will be skipped"; fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -68,6 +68,9 @@ def create_app(
         StaticFiles(directory=str(Path(__file__).parent / "web" / "static")),
         name="static",
     )
+    from bot.channels.web import install_headers
+
+    install_headers(app, netra.settings)
     for router in channels.routers(netra):
         app.include_router(router)
     from bot import dashboard  # the Bawaslu side: officers' pages and the /api/v1 JSON API

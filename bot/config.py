@@ -73,6 +73,40 @@ class Settings(BaseSettings):
     twilio_template_notify: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY")
     twilio_template_notify_en: str | None = Field(default=None, alias="TWILIO_TEMPLATE_NOTIFY_EN")
 
+    # --- web chat ---
+    # How long a browser keeps its conversation (the cookie), renewed by each message.
+    web_cookie_hours: int = Field(default=72, ge=1, le=24 * 30, alias="NETRA_WEB_COOKIE_HOURS")
+    # Header carrying the client address when a reverse proxy is in front (e.g.
+    # X-Forwarded-For); unset means the socket peer, since any client can forge the header.
+    web_proxy_header: str | None = Field(default=None, alias="NETRA_WEB_PROXY_HEADER")
+    web_new_chats_per_hour: int = Field(default=10, ge=1, alias="NETRA_WEB_NEW_CHATS_PER_HOUR")
+    web_new_chats_total_per_hour: int = Field(
+        default=600, ge=1, alias="NETRA_WEB_NEW_CHATS_TOTAL_PER_HOUR"
+    )
+    web_messages_per_minute: int = Field(default=60, ge=1, alias="NETRA_WEB_MESSAGES_PER_MINUTE")
+    web_messages_total_per_minute: int = Field(
+        default=1200, ge=1, alias="NETRA_WEB_MESSAGES_TOTAL_PER_MINUTE"
+    )
+    web_uploads_per_hour: int = Field(default=40, ge=1, alias="NETRA_WEB_UPLOADS_PER_HOUR")
+    web_uploads_total_per_hour: int = Field(
+        default=2000, ge=1, alias="NETRA_WEB_UPLOADS_TOTAL_PER_HOUR"
+    )
+    # Longest wait of one long-poll request for pushed messages (questions, status notices).
+    web_poll_seconds: int = Field(default=25, ge=1, le=55, alias="NETRA_WEB_POLL_SECONDS")
+
+    # --- dashboard accounts ---
+    # Failed logins from one client address (any accounts) within NETRA_LOGIN_LOCKOUT_MINUTES
+    # before that address is refused for a while: guessing across many accounts is stopped too.
+    login_address_max_failures: int = Field(
+        default=20, ge=1, alias="NETRA_LOGIN_ADDRESS_MAX_FAILURES"
+    )
+
+    # --- operator ---
+    # Who runs this Netra, shown in the web chat's header and title (e.g. "Bawaslu Kota Bekasi").
+    operator_name: str = Field(default="Bawaslu", alias="NETRA_OPERATOR_NAME")
+    # A PNG/SVG/JPEG logo file shown beside the name; unset shows Netra's own mark.
+    operator_logo_file: Path | None = Field(default=None, alias="NETRA_OPERATOR_LOGO_FILE")
+
     # --- platform rates ---
     # Replies to a reporter's own message go out at once, at most this many per second in one
     # chat after a burst of TELEGRAM_CHAT_BURST (Telegram asks ~1/s per chat, bursts allowed).

@@ -47,6 +47,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> None:
                 office_code=args.office,
                 role=args.role,
                 now=utcnow(),
+                one_time=True,
             )
         except AccountError as exc:
             sys.exit(f"netra: {exc}")
@@ -85,7 +86,7 @@ def cmd_reset(settings: Settings, args: argparse.Namespace) -> None:
     password = random_password()
     with netra.session() as session:
         officer = _officer(session, args.username)
-        reset_password(session, officer, password)
+        reset_password(session, officer, password, one_time=True)
         audit.record(
             session, "officer_reset", now=utcnow(), office_code=officer.office_code, detail="cli"
         )

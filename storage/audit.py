@@ -40,7 +40,13 @@ def record(
 
 
 def entries_for(
-    session: Session, viewer: Officer, *, limit: int = 200, offset: int = 0
+    session: Session,
+    viewer: Officer,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+    action: str | None = None,
+    ticket_id: int | None = None,
 ) -> list[tuple[AuditLog, str | None]]:
     """Newest first, with the acting officer's username: admins see all, officers their office."""
     query = (
@@ -52,6 +58,10 @@ def entries_for(
     )
     if viewer.role != "admin":
         query = query.where(AuditLog.office_code == viewer.office_code)
+    if action:
+        query = query.where(AuditLog.action == action)
+    if ticket_id is not None:
+        query = query.where(AuditLog.ticket_id == ticket_id)
     return [(row, name) for row, name in session.exec(query)]
 
 

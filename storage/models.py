@@ -305,6 +305,11 @@ class Officer(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime
+    # issue 12: a password printed by `netra officers add` must be replaced at first login;
+    # bumping the epoch kills every session cookie issued before (logout, password, TOTP).
+    must_change_password: bool = False
+    session_epoch: int = 0
+    totp_last_step: int | None = None  # the last TOTP time step accepted: a code works once
 
 
 class ApiToken(SQLModel, table=True):
@@ -384,6 +389,27 @@ class RateBudget(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)  # e.g. "telegram:bulk"
     tokens: float
     updated_at: datetime
+
+
+# --- issue 12: web chat transcript ---------------------------------------------------------
+
+
+class WebChatLine(SQLModel, table=True):
+    """One line of a web chat as its browser saw it, so a reload shows the conversation again.
+
+    Telegram and WhatsApp keep the history on the phone; the web page has nowhere else to keep
+    it. The text is report content, so it is stored encrypted; "Selesai & hapus" deletes it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    reporter_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("reporter.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    who: str = Field(max_length=8)  # me | bot | push (a message that arrived on its own)
+    payload: dict[str, Any] = Field(sa_type=EncryptedJSON("webchat.payload"))
+    created_at: datetime
 
 
 # --- issue 8: daily digest ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ enough), TOTP secrets use the encrypted column type.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,7 @@ def add_officer(
     role: str = "officer",
     now: datetime,
     hasher: PasswordHasher | None = None,
+    one_time: bool = False,
 ) -> Officer:
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
@@ -88,6 +90,7 @@ def add_officer(
         role=role,
         office_code=office_code,
         created_at=now,
+        must_change_password=one_time,
     )
     session.add(officer)
     session.flush()
@@ -104,13 +107,46 @@ def set_active(session: Session, officer: Officer, active: bool) -> None:
 
 
 def reset_password(
-    session: Session, officer: Officer, password: str, *, hasher: PasswordHasher | None = None
+    session: Session,
+    officer: Officer,
+    password: str,
+    *,
+    hasher: PasswordHasher | None = None,
+    one_time: bool = False,
 ) -> None:
-    """New password; unlocks the account. Existing sessions die (they are bound to the hash)."""
+    """New password; unlocks the account. Existing sessions die (they are bound to the hash).
+
+    ``one_time``: the password was shown to someone else (an admin, a terminal), so the
+    officer must replace it at their next login.
+    """
     check_password_rules(password)
     officer.password_hash = (hasher or password_hasher()).hash(password)
     officer.failed_logins = 0
     officer.locked_until = None
+    officer.must_change_password = one_time
+    session.add(officer)
+
+
+def change_own_password(
+    session: Session,
+    officer: Officer,
+    *,
+    current: str,
+    new: str,
+    hasher: PasswordHasher | None = None,
+) -> None:
+    """The officer's own change: the current password proves it is them; the new one differs."""
+    hasher = hasher or password_hasher()
+    if not _verify(hasher, officer.password_hash, current):
+        raise AccountError("current password is wrong")
+    if new == current:
+        raise AccountError("the new password must differ from the current one")
+    reset_password(session, officer, new, hasher=hasher)
+
+
+def revoke_sessions(session: Session, officer: Officer) -> None:
+    """End every session cookie issued to ``officer`` so far (logout: a copied cookie dies)."""
+    officer.session_epoch += 1
     session.add(officer)
 
 
@@ -143,14 +179,20 @@ def authenticate(
         return LoginResult(None, "bad")
     if officer.locked_until is not None and _aware(officer.locked_until) > now:
         return LoginResult(None, "locked", _aware(officer.locked_until) - now)
-    if not _verify(hasher, officer.password_hash, password) or not _totp_ok(officer, totp_code):
+    password_ok = _verify(hasher, officer.password_hash, password)
+    step = totp_step(officer, totp_code, now) if password_ok else None
+    if not password_ok or (officer.totp_secret is not None and step is None):
         officer.failed_logins += 1
         if officer.failed_logins >= policy.max_failures:
             officer.locked_until = now + policy.lockout
             officer.failed_logins = 0
         session.add(officer)
-        missing_totp = officer.totp_secret is not None and not totp_code
+        # "Code needed" only once the password was right: otherwise an unknown user, a wrong
+        # password and an account with a second factor would answer differently.
+        missing_totp = password_ok and officer.totp_secret is not None and not totp_code
         return LoginResult(None, "totp" if missing_totp else "bad")
+    if step is not None:
+        officer.totp_last_step = step
     officer.failed_logins = 0
     officer.locked_until = None
     if hasher.check_needs_rehash(officer.password_hash):
@@ -166,12 +208,27 @@ def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
         return False
 
 
-def _totp_ok(officer: Officer, code: str | None) -> bool:
-    if officer.totp_secret is None:
-        return True
+def _matching_step(secret: str, code: str | None, now: datetime) -> int | None:
+    """The 30-s time step (now ±1) whose code is ``code``, or None."""
     if not code:
-        return False
-    return pyotp.TOTP(officer.totp_secret).verify(code.strip().replace(" ", ""), valid_window=1)
+        return None
+    code = code.strip().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def totp_step(officer: Officer, code: str | None, now: datetime) -> int | None:
+    """The step of a valid, unused code: a code seen once (even by an eavesdropper) is spent."""
+    if officer.totp_secret is None:
+        return None
+    step = _matching_step(officer.totp_secret, code, now)
+    if step is None or (officer.totp_last_step is not None and step <= officer.totp_last_step):
+        return None
+    return step
 
 
 def new_totp_secret() -> str:
@@ -182,23 +239,45 @@ def totp_uri(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Netra Bawaslu")
 
 
-def enable_totp(session: Session, officer: Officer, secret: str, code: str) -> bool:
+def enable_totp(
+    session: Session, officer: Officer, secret: str, code: str, *, now: datetime
+) -> bool:
     """Turn on the second factor only once the officer proved their app produces codes."""
-    if not pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1):
+    step = _matching_step(secret, code, now)
+    if step is None:
         return False
     officer.totp_secret = secret
+    officer.totp_last_step = step
     session.add(officer)
     return True
 
 
-def disable_totp(session: Session, officer: Officer) -> None:
+def disable_totp(
+    session: Session,
+    officer: Officer,
+    *,
+    password: str,
+    code: str,
+    now: datetime,
+    hasher: PasswordHasher | None = None,
+) -> bool:
+    """Turn the second factor off; a stolen session alone cannot: password and code needed."""
+    if not _verify(hasher or password_hasher(), officer.password_hash, password):
+        return False
+    if officer.totp_secret is not None and totp_step(officer, code, now) is None:
+        return False
     officer.totp_secret = None
+    officer.totp_last_step = None
     session.add(officer)
+    return True
 
 
 def session_fingerprint(officer: Officer) -> str:
     """Changes whenever the password or the second factor changes: old sessions stop working."""
-    material = f"{officer.password_hash}|{officer.totp_secret or ''}|{officer.active}"
+    material = (
+        f"{officer.password_hash}|{officer.totp_secret or ''}|{officer.active}"
+        f"|{officer.session_epoch}"
+    )
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 

@@ -192,6 +192,13 @@ def settings(db_url: str, tmp_path: Path, key_strings: dict[str, str]) -> Settin
         NETRA_IDENTITY_KEYS=key_strings["identity_keys"],
         NETRA_CONTENT_KEYS=key_strings["content_keys"],
         NETRA_BLIND_INDEX_KEY=key_strings["blind_index_key"],
+        # Every test client is 127.0.0.1; flood control has its own tests with low limits.
+        NETRA_WEB_MESSAGES_PER_MINUTE=100_000,
+        NETRA_WEB_NEW_CHATS_PER_HOUR=100_000,
+        NETRA_WEB_UPLOADS_PER_HOUR=100_000,
+        NETRA_WEB_MESSAGES_TOTAL_PER_MINUTE=100_000,
+        NETRA_WEB_NEW_CHATS_TOTAL_PER_HOUR=100_000,
+        NETRA_WEB_UPLOADS_TOTAL_PER_HOUR=100_000,
         _env_file=None,  # type: ignore[call-arg]
     )
 

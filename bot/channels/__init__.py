@@ -32,9 +32,9 @@ def transports(netra: Netra) -> dict[str, Transport]:
 
 def routers(netra: Netra) -> list[APIRouter]:
     """Webhook routers of the configured platform channels."""
-    from bot.channels import local
+    from bot.channels import web
 
-    found = [local.router(netra)]
+    found = [web.router(netra)]
     if netra.settings.telegram_bot_token is not None:
         from bot.channels import telegram
 

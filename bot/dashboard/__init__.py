@@ -53,6 +53,7 @@ EXTENSIONS = (
     "bot.dashboard.facts",
     "bot.dashboard.accounts",
     "bot.dashboard.retention",
+    "bot.dashboard.own_account",
 )
 
 

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, CurrentOfficer, DbSession, start_session
 from bot.dashboard.auth import netra_of as _netra
+from bot.dashboard.own_account import qr_svg
 from bot.runtime import utcnow
 from storage import audit
 from storage.access import national_counts
@@ -120,6 +121,7 @@ def router() -> APIRouter:
                 office_code=office_code.strip(),
                 role=role,
                 now=utcnow(),
+                one_time=True,
             )
         except AccountError as exc:
             session.rollback()
@@ -161,7 +163,7 @@ def router() -> APIRouter:
     ) -> Response:
         target = _target(session, officer_id)
         password = random_password()
-        reset_password(session, target, password)
+        reset_password(session, target, password, one_time=True)
         audit.record(session, "officer_reset", now=utcnow(), officer=admin, detail=target.username)
         session.commit()
         return _page_with(request, session, new_password=(target.username, password))
@@ -179,6 +181,7 @@ def router() -> APIRouter:
                 "tokens": tokens_of(session, officer),
                 "totp_secret": secret,
                 "totp_uri": totp_uri(secret, officer.username),
+                "totp_qr": qr_svg(totp_uri(secret, officer.username)),
                 **extra,
             },
         )
@@ -195,7 +198,7 @@ def router() -> APIRouter:
         secret: Annotated[str, Form(max_length=64)],
         code: Annotated[str, Form(max_length=8)],
     ) -> Response:
-        if not enable_totp(session, officer, secret, code):
+        if not enable_totp(session, officer, secret, code, now=utcnow()):
             return _account(request, session, officer, totp_error=True)
         audit.record(session, "totp_enabled", now=utcnow(), officer=officer)
         session.commit()
@@ -204,8 +207,16 @@ def router() -> APIRouter:
         return response
 
     @api.post("/account/totp/off", dependencies=[CsrfChecked])
-    def totp_off(request: Request, session: DbSession, officer: CurrentOfficer) -> Response:
-        disable_totp(session, officer)
+    def totp_off(
+        request: Request,
+        session: DbSession,
+        officer: CurrentOfficer,
+        password: Annotated[str, Form(max_length=256)],
+        code: Annotated[str, Form(max_length=8)],
+    ) -> Response:
+        if not disable_totp(session, officer, password=password, code=code, now=utcnow()):
+            session.rollback()
+            return _account(request, session, officer, totp_off_error=True)
         audit.record(session, "totp_disabled", now=utcnow(), officer=officer)
         session.commit()
         response = _redirect("/dashboard/account")

@@ -36,6 +36,8 @@ SESSION_COOKIE = "netra_officer"
 PRE_COOKIE = "netra_pre"
 CSRF_FIELD = "csrf_token"
 LOGIN_PATH = "/dashboard/login"
+PASSWORD_PATH = "/dashboard/account/password"
+FORCED_CHANGE_ALLOWS = frozenset({PASSWORD_PATH, "/dashboard/logout"})
 
 
 def netra_of(request: Request) -> Netra:
@@ -127,6 +129,9 @@ def current_officer(request: Request, session: DbSession) -> Officer:
     officer = optional_officer(request, session)
     if officer is None:
         raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": LOGIN_PATH})
+    if officer.must_change_password and request.url.path not in FORCED_CHANGE_ALLOWS:
+        # A one-time password was seen by someone else: nothing else until it is replaced.
+        raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": PASSWORD_PATH})
     return officer
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
@@ -26,7 +27,7 @@ from handlers.followup import QUESTION_MAX, FollowupError, relay_question
 from storage import audit
 from storage.access import ticket_for
 from storage.db import ConcurrentUpdate
-from storage.models import Reporter, Ticket
+from storage.models import Officer, Reporter, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 RETRIES = 5
@@ -60,6 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
         f"Pertanyaan harus 5 sampai {QUESTION_MAX} karakter.",
         f"A question needs 5 to {QUESTION_MAX} characters.",
     ),
+    "fu_status_note": ("Pertanyaan dikirim ke pelapor.", "Question sent to the reporter."),
     "event_answer_declined": ("Pelapor memilih tidak menjawab", "Reporter chose not to answer"),
 }
 ui.LABELS.update(LABELS)
@@ -85,6 +87,38 @@ def reading_session(context: Any, row: Any) -> Iterator[Session]:
 
 
 ui.TEMPLATES.env.globals["followup_info"] = _followup_info
+
+
+def mark_info_needed(session: Session, ticket: Ticket, officer: Officer, now: datetime) -> None:
+    """Asking the reporter puts the ticket in "Perlu info tambahan", as the officer meant.
+
+    The reporter has just received the question itself, so no status notice is queued.
+    """
+    if ticket.status not in ("baru", "dikaji"):
+        return
+    previous = ticket.status
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            kind="status",
+            officer_id=officer.id,
+            from_status=previous,
+            to_status="perlu_info",
+            body=ui.label("id", "fu_status_note"),
+        )
+    )
+    ticket.status = "perlu_info"
+    ticket.updated_at = now
+    session.add(ticket)
+    audit.record(
+        session,
+        "status_change",
+        now=now,
+        officer=officer,
+        ticket_id=ticket.id,
+        detail=f"{previous}->perlu_info",
+    )
 
 
 def _back(code: str, flash: str) -> RedirectResponse:
@@ -118,6 +152,7 @@ def router() -> APIRouter:
                     now=now,
                     windows=windows_of(netra_of(request)),
                 )
+                mark_info_needed(session, ticket, officer, now)
                 audit.record(
                     session,
                     "followup_question",

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from bot.dashboard import ui
 from bot.dashboard.auth import (
+    PASSWORD_PATH,
     CsrfChecked,
     CurrentOfficer,
     DbSession,
@@ -30,6 +31,7 @@ from bot.dashboard.auth import (
     optional_officer,
     start_session,
 )
+from bot.dashboard.own_account import address_throttle
 from bot.dashboard.views import (
     INLINE_TYPES,
     PAGE_SIZE,
@@ -43,6 +45,7 @@ from bot.dashboard.views import (
     timeline,
     windows_of,
 )
+from bot.flood import client_address
 from bot.runtime import Netra, utcnow
 from handlers import casework
 from handlers.categories import CATEGORIES
@@ -50,7 +53,7 @@ from storage import audit
 from storage.access import evidence_for, ticket_for
 from storage.listing import Listed
 from storage.models import Office, Ticket
-from storage.officers import LoginPolicy, authenticate, by_username
+from storage.officers import LoginPolicy, authenticate, by_username, revoke_sessions
 from storage.tickets import STATUSES
 from storage.workflow import (
     DESTINATIONS,
@@ -121,6 +124,10 @@ def router() -> APIRouter:
     def stylesheet() -> FileResponse:
         return FileResponse(ui.STATIC_DIR / "dashboard.css", media_type="text/css")
 
+    @api.get("/static/keys.js")
+    def keyboard_script() -> FileResponse:
+        return FileResponse(ui.STATIC_DIR / "keys.js", media_type="text/javascript")
+
     @api.get("/lang/{code}")
     def set_language(code: str, next: str = "/dashboard/") -> Response:
         target = next if re.fullmatch(r"/dashboard/[\w/\-.]*", next) else "/dashboard/"
@@ -148,6 +155,13 @@ def router() -> APIRouter:
     ) -> Response:
         netra = netra_of(request)
         now = utcnow()
+        throttle = address_throttle(request)
+        where = client_address(request, netra.settings.web_proxy_header)
+        if throttle.blocked(where):
+            minutes = netra.settings.login_lockout_minutes
+            error = ui.label(ui.lang_of(request), "login_locked", minutes=minutes)
+            context = {"error": error, "username": username}
+            return ui.render(request, "login.html", context, status_code=429)
         policy = LoginPolicy(
             max_failures=netra.settings.login_max_failures,
             lockout=_minutes(netra.settings.login_lockout_minutes),
@@ -161,6 +175,7 @@ def router() -> APIRouter:
             policy=policy,
         )
         if result.officer is None:
+            throttle.allow(where)  # counts this failure against the address
             known = by_username(session, username)
             # Only a real account's name is recorded: a mistyped password in the username
             # field must not end up in the audit log.
@@ -185,7 +200,8 @@ def router() -> APIRouter:
             )
         audit.record(session, "login", now=now, officer=result.officer)
         session.commit()
-        response = _redirect("/dashboard/")
+        after = PASSWORD_PATH if result.officer.must_change_password else "/dashboard/"
+        response = _redirect(after)
         start_session(netra, response, result.officer)
         return response
 
@@ -193,6 +209,7 @@ def router() -> APIRouter:
     def logout(request: Request, session: DbSession) -> Response:
         officer = optional_officer(request, session)
         if officer is not None:
+            revoke_sessions(session, officer)  # a copy of the cookie dies too
             audit.record(session, "logout", now=utcnow(), officer=officer)
             session.commit()
         response = _redirect("/dashboard/login")
@@ -309,15 +326,19 @@ def router() -> APIRouter:
         if evidence.data is None:
             raise _not_found()  # a link has no file
         inline = not download and (evidence.content_type or "") in INLINE_TYPES
-        audit.record(
-            session,
-            "view_evidence" if inline else "download_evidence",
-            now=utcnow(),
-            officer=officer,
-            ticket_id=ticket.id,
-            detail=f"evidence={evidence.id}",
-        )
-        session.commit()
+        # A thumbnail on the ticket page is part of that page's one "view_ticket" entry; a file
+        # opened on its own or downloaded gets its own entry.
+        thumbnail = inline and request.headers.get("sec-fetch-dest") == "image"
+        if not thumbnail:
+            audit.record(
+                session,
+                "view_evidence" if inline else "download_evidence",
+                now=utcnow(),
+                officer=officer,
+                ticket_id=ticket.id,
+                detail=f"evidence={evidence.id}",
+            )
+            session.commit()
         # Decrypted in memory and streamed; never written to disk. Anything not a plain image
         # is forced to download and sandboxed, so a file cannot run script in our origin.
         name = _safe_filename(evidence.filename, evidence.id, evidence.content_type)
@@ -422,13 +443,41 @@ def router() -> APIRouter:
         session: DbSession,
         officer: CurrentOfficer,
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        action: Annotated[str, Query(max_length=40)] = "",
+        ticket: Annotated[str, Query(max_length=16)] = "",
     ) -> Response:
+        from bot.dashboard import audit_view
+
         size = 200
-        entries = audit.entries_for(session, officer, limit=size + 1, offset=(page - 1) * size)
+        ticket_id = audit_view.ticket_id_of(session, ticket) if ticket.strip() else None
+        unknown = bool(ticket.strip()) and ticket_id is None
+        entries = (
+            []
+            if unknown
+            else audit.entries_for(
+                session,
+                officer,
+                limit=size + 1,
+                offset=(page - 1) * size,
+                action=action or None,
+                ticket_id=ticket_id,
+            )
+        )
+        lang = ui.lang_of(request)
+        query = urlencode({k: v for k, v in (("action", action), ("ticket", ticket)) if v})
         return ui.render(
             request,
             "audit.html",
-            {"entries": entries[:size], "more": len(entries) > size, "page": page},
+            {
+                "rows": audit_view.rows(session, officer, entries[:size], lang),
+                "more": len(entries) > size,
+                "page": page,
+                "actions": [(k, audit_view.action_label(k, lang)) for k in audit_view.ACTIONS],
+                "chosen_action": action,
+                "chosen_ticket": ticket,
+                "unknown_ticket": unknown,
+                "query": query,
+            },
         )
 
     return api

@@ -75,6 +75,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "on_time": ("tepat waktu", "on time"),
     "overdue": ("LEWAT BATAS", "OVERDUE"),
     "hours_left": ("sisa {hours} jam", "{hours} h left"),
+    "time_left": ("sisa {span}", "{span} left"),
     "decided": ("sudah diputuskan", "decided"),
     "escalated": ("Eskalasi", "Escalated"),
     "escalated_from": ("Eskalasi dari {office}", "Escalated from {office}"),
@@ -253,3 +254,17 @@ def harden(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def span(hours: int, lang: str = "id") -> str:
+    """Hours as officers say them: "2 hari 4 jam" rather than "52 jam"."""
+    days, rest = divmod(max(0, int(hours)), 24)
+    day_word, hour_word = ("hari", "jam") if lang == "id" else ("d", "h")
+    if days and rest:
+        return f"{days} {day_word} {rest} {hour_word}"
+    if days:
+        return f"{days} {day_word}"
+    return f"{rest} {hour_word}"
+
+
+TEMPLATES.env.filters["span"] = span

@@ -282,6 +282,21 @@ def test_admin_pages_are_invisible_to_officers_and_admin_manages_accounts(netra,
     assert added.status_code == 200 and "baru.bima" in added.text
     password = added.text.split("Sandi baru untuk baru.bima: ")[1].split(" ")[0]
     newcomer = http_login(dashboard.base_url, OfficerLogin("baru.bima", password, BIMA, 0))
+    # The password the admin saw is one-time: every page leads to the change first.
+    forced = newcomer.get("/dashboard/")
+    assert forced.status_code == 303
+    assert forced.headers["location"] == "/dashboard/account/password"
+    changed = newcomer.post(
+        "/dashboard/account/password",
+        data={
+            "csrf_token": newcomer.csrf,
+            "current": password,
+            "new": "sandi-pilihan-sendiri",
+            "repeat": "sandi-pilihan-sendiri",
+        },
+    )
+    assert changed.status_code == 303 and changed.headers["location"] == "/dashboard/"
+    newcomer.csrf = csrf_from(newcomer.get("/dashboard/").text)
     assert newcomer.get("/dashboard/").status_code == 200
     with netra.session() as session:
         from storage.officers import by_username

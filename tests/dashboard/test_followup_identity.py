@@ -48,8 +48,10 @@ def test_officer_question_reaches_reporter_and_answer_shows_on_ticket_page(
     )
     assert response.status_code == 303 and response.headers["location"].endswith("fu=sent")
 
-    [pushed] = pending_pushes(netra, "browser-token-777")
+    [pushed] = pending_pushes(netra, "browser-token-777")  # the question; no status notice
     assert QUESTION in pushed.text and code in pushed.text
+    with netra.session() as session:
+        assert session.exec(select(Ticket).where(Ticket.code == code)).one().status == "perlu_info"
     reporter.says(ANSWER)
 
     page = client.get(f"/dashboard/tickets/{code}").text

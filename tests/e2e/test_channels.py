@@ -90,6 +90,11 @@ class LocalDriver:
         self.last_request = (path, kwargs)
         response = self.served.post(path, **kwargs)
         assert response.status_code == 200
+        if token := response.cookies.get("netra_chat"):
+            # The cookie is Secure (PUBLIC_BASE_URL is https); a browser still sends it to
+            # loopback, which it treats as a secure origin, but httpx would not.
+            self.served.client.cookies.clear()
+            self.served.client.cookies.set("netra_chat", token)
         replies = response.json()["replies"]
         menus = [r["choices"] for r in replies if r["choices"]]
         if menus:

@@ -212,7 +212,8 @@ def http_login(base_url: str, who: OfficerLogin) -> DashboardClient:
         data={"username": who.username, "password": who.password, "csrf_token": token},
     )
     assert response.status_code == 303, f"login failed: {response.status_code}"
-    client.csrf = csrf_from(client.get("/dashboard/").text)
+    # The inbox, or the forced password change after a one-time password.
+    client.csrf = csrf_from(client.get(response.headers["location"]).text)
     return client
 
 

@@ -13,11 +13,14 @@ from storage.officers import (
     LoginPolicy,
     add_officer,
     authenticate,
+    change_own_password,
     create_token,
+    disable_totp,
     enable_totp,
     new_totp_secret,
     officer_for_token,
     reset_password,
+    revoke_sessions,
     session_fingerprint,
 )
 
@@ -72,11 +75,72 @@ def test_second_factor_is_required_once_enabled(netra):
         before = session_fingerprint(officer)
         secret = new_totp_secret()
         wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}"
-        assert not enable_totp(session, officer, secret, wrong)
-        assert enable_totp(session, officer, secret, pyotp.TOTP(secret).now())
+        now = utcnow()
+        assert not enable_totp(session, officer, secret, wrong, now=now)
+        assert enable_totp(session, officer, secret, pyotp.TOTP(secret).at(now), now=now)
         assert session_fingerprint(officer) != before  # older sessions end
         assert _login(session).reason == "totp"
-        assert _login(session, totp=pyotp.TOTP(secret).now()).officer is not None
+        later = now + timedelta(seconds=30)
+        assert _login(session, totp=pyotp.TOTP(secret).at(later), now=later).officer is not None
+
+
+def test_a_totp_code_works_once(netra):
+    with netra.session() as session:
+        officer = _officer(session)
+        secret = new_totp_secret()
+        now = utcnow()
+        assert enable_totp(session, officer, secret, pyotp.TOTP(secret).at(now), now=now)
+        later = now + timedelta(seconds=60)
+        code = pyotp.TOTP(secret).at(later)
+        assert _login(session, totp=code, now=later).officer is not None
+        assert _login(session, totp=code, now=later).officer is None  # replayed: refused
+
+
+def test_wrong_password_answers_alike_with_or_without_a_second_factor(netra):
+    with netra.session() as session:
+        officer = _officer(session)
+        secret = new_totp_secret()
+        now = utcnow()
+        assert enable_totp(session, officer, secret, pyotp.TOTP(secret).at(now), now=now)
+        assert _login(session, "salah-sekali").reason == "bad"  # not "totp": nothing leaks
+        unknown = authenticate(
+            session,
+            username="tidak.ada",
+            password="x" * 12,
+            totp_code=None,
+            now=now,
+            policy=POLICY,
+        )
+        assert unknown.reason == "bad"
+
+
+def test_turning_totp_off_needs_password_and_a_fresh_code(netra):
+    with netra.session() as session:
+        officer = _officer(session)
+        secret = new_totp_secret()
+        now = utcnow()
+        assert enable_totp(session, officer, secret, pyotp.TOTP(secret).at(now), now=now)
+        later = now + timedelta(seconds=60)
+        code = pyotp.TOTP(secret).at(later)
+        assert not disable_totp(session, officer, password="salah-sekali", code=code, now=later)
+        assert not disable_totp(session, officer, password=PASSWORD, code="000000", now=later)
+        assert disable_totp(session, officer, password=PASSWORD, code=code, now=later)
+        assert officer.totp_secret is None
+
+
+def test_logout_revokes_every_session_and_one_time_passwords_must_be_changed(netra):
+    with netra.session() as session:
+        officer = _officer(session)
+        before = session_fingerprint(officer)
+        revoke_sessions(session, officer)
+        assert session_fingerprint(officer) != before
+        reset_password(session, officer, "sandi-sekali-pakai", one_time=True)
+        assert officer.must_change_password
+        with pytest.raises(AccountError):
+            change_own_password(session, officer, current="salah-sekali", new="sandi-baru-123")
+        change_own_password(session, officer, current="sandi-sekali-pakai", new="sandi-baru-123")
+        assert not officer.must_change_password
+        assert _login(session, "sandi-baru-123").officer is not None
 
 
 def test_reset_password_replaces_the_old_one(netra):
