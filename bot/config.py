@@ -102,8 +102,9 @@ class Settings(BaseSettings):
     )
 
     # --- operator ---
-    # Who runs this Netra, shown in the web chat's header and title (e.g. "Bawaslu Kota Bekasi").
-    operator_name: str = Field(default="Bawaslu", alias="NETRA_OPERATOR_NAME")
+    # Who runs this Netra: the web chat's header and title, the consent text, and the sender
+    # every reminder broadcast names (e.g. "Bawaslu Kota Bekasi").
+    operator_name: str = Field(default="Bawaslu RI melalui Netra", alias="NETRA_OPERATOR_NAME")
     # A PNG/SVG/JPEG logo file shown beside the name; unset shows Netra's own mark.
     operator_logo_file: Path | None = Field(default=None, alias="NETRA_OPERATOR_LOGO_FILE")
 
@@ -146,8 +147,6 @@ class Settings(BaseSettings):
     )
 
     # --- reminder broadcasts (issue 13) ---
-    # Who the reminders say they come from (every template names its sender).
-    operator_name: str = Field(default="Bawaslu RI melalui Netra", alias="NETRA_OPERATOR_NAME")
     # Platform rates for bulk sends, shared by every process through the database.
     telegram_bulk_rate: float = Field(default=30.0, gt=0, alias="TELEGRAM_BULK_RATE")
     twilio_whatsapp_mps: float = Field(default=10.0, gt=0, alias="TWILIO_WHATSAPP_MPS")
