@@ -7,6 +7,7 @@ import base64
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, text
@@ -26,7 +27,7 @@ from storage.listing import (
     region_choices,
 )
 from storage.models import AuditLog, InboundMessage, OutboxMessage, Ticket, TicketEvent
-from storage.regions import default_directory
+from storage.regions import default_directory, office_timezone
 from storage.workflow import OPEN_STATUSES, Windows, processing_due
 
 BIMA = "52.06"  # Bawaslu Kabupaten Bima
@@ -105,10 +106,20 @@ def _expected(session: Session, office: str, sort: Sort) -> list[str]:
         select(Ticket).where((Ticket.office_code == office) | (Ticket.escalated_to == office))
     ).all()
 
+    zone = ZoneInfo(office_timezone(office))
+
     def position(t: Ticket) -> tuple[bool, datetime, int]:
-        due = processing_due(t.created_at, t.info_requested_at, WINDOWS)
+        due = processing_due(t.created_at, t.info_requested_at, WINDOWS, zone)
         overdue = t.status in OPEN_STATUSES and NOW > due
-        key = {"received": t.created_at, "updated": t.updated_at, "deadline": due}[sort.key]
+        # Windows end at the end of a local day, so tickets of one day share a deadline; the
+        # listing orders them by receipt + window length, which never contradicts the deadline.
+        extension = 0 if t.info_requested_at is None else WINDOWS.info_extension_days
+        days = WINDOWS.processing_days + extension
+        key = {
+            "received": t.created_at,
+            "updated": t.updated_at,
+            "deadline": t.created_at + timedelta(days=days),
+        }[sort.key]
         key = key if key.tzinfo else key.replace(tzinfo=UTC)
         assert t.id is not None
         return (overdue if sort.overdue_first else False, key, t.id)
@@ -169,7 +180,10 @@ def test_filters_narrow_the_listing(db_url: str, keys: object) -> None:
             t.code
             for t in every
             if t.status in OPEN_STATUSES
-            and NOW > processing_due(t.created_at, t.info_requested_at, WINDOWS)
+            and NOW
+            > processing_due(
+                t.created_at, t.info_requested_at, WINDOWS, ZoneInfo(office_timezone(BIMA))
+            )
         }
         assert overdue and codes(Criteria(overdue=True)) == overdue
         assert codes(Criteria(status="selesai", category="foto")) == {
