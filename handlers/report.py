@@ -73,7 +73,7 @@ def on_consent(turn: Turn, message: Inbound) -> str | None:
     if chosen is None and normalise(text) in ("ya", "yes", "ok", "oke", "setuju", "lanjut"):
         chosen = Choice("setuju", "")
     if chosen is None:
-        turn.say("consent_reask")
+        turn.say("consent_reask", choices=_consent_choices(turn))
         return STAY
     if chosen.key in ("en", "id"):
         turn.engine.set_language(turn, chosen.key)

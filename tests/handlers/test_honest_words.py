@@ -118,3 +118,14 @@ def test_a_follow_up_question_tells_by_when_to_answer(netra):
     # Asked in time: 3 + 2 days, to the end of Tuesday 15 October in Bima (WITA).
     pushed = pending_pushes(netra, "answer-by")
     assert "paling lambat Selasa, 15 Oktober 2024" in pushed[-1].text
+
+
+def test_an_unclear_answer_to_the_consent_asks_again_with_the_same_buttons(netra):
+    reporter = ScriptedReporter(netra, "consent-reask")
+    reporter.says("/mulai")
+    offered = [c.label for c in reporter.last.choices]
+    assert "Setuju" in " ".join(offered)
+    reply = reporter.says("halo")
+    assert "Setuju, lanjut" in reply
+    assert [c.label for c in reporter.last.choices] == offered  # the buttons stay
+    assert reporter.step() == "consent"
