@@ -117,7 +117,7 @@ def test_a_report_in_the_browser_keeps_its_history_buttons_and_receipt(
         assert on_screen(page, first_choice)
         page.screenshot(path=str(shots / f"chat-menu-{size(viewport)}.png"))
 
-        tap(page, "Menghadiri atau ikut kampanye")
+        tap(page, "Menghadiri deklarasi atau kampanye")
         bot_says(page, "Siapa terlapor")
         type_(page, "Camat Sape, Pemerintah Kabupaten Bima")
         tap(page, "Kabupaten/kota")
@@ -181,6 +181,7 @@ def test_a_report_in_the_browser_keeps_its_history_buttons_and_receipt(
         tap(page, "Selesai")
         bot_says(page, "Ada saksi")
         tap(page, "Lewati")
+        tap(page, "Lewati semua")  # the optional facts (race, status, place…) in one tap
         bot_says(page, "Periksa laporan Anda")
         tap(page, "Kirim laporan")
         receipt = page.locator(".receipt")
