@@ -190,7 +190,13 @@ class OutboxSender:
         except TransportError as exc:
             return exc
         except (ValueError, TypeError) as exc:  # an address or payload no platform accepts
-            log.warning("transport %s refused outbox %s: %s", transport.name, message.id, exc)
+            # The exception's text may quote the address (``int('…')``): its type only.
+            log.warning(
+                "transport %s refused outbox %s (%s)",
+                transport.name,
+                message.id,
+                type(exc).__name__,
+            )
             return TransportError(type(exc).__name__, permanent=True)
         except Exception as exc:  # an unexpected client error is treated as transient
             log.warning("transport %s raised %s", transport.name, type(exc).__name__)
