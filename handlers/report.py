@@ -326,11 +326,12 @@ def _region_from_location(turn: Turn, location: tuple[float, float]) -> str | No
         turn.say("region_location_unsupported")
         return STAY
     turn.state["region_options"] = [nearest.code]
-    turn.state["region_prompt"] = ("region_location_hint", _region_label(turn, nearest.code))
+    turn.state["region_prompt"] = ("region_location_hint", region_label(turn, nearest.code))
     return "region_pick"
 
 
-def _region_label(turn: Turn, code: str) -> str:
+def region_label(turn: Turn, code: str) -> str:
+    """A region as a choice shows it: "Provinsi X", or the kab/kota with its province."""
     region = turn.regions.get(code)
     if region is None:
         return code
@@ -341,7 +342,7 @@ def _region_label(turn: Turn, code: str) -> str:
 
 def _region_choices(turn: Turn) -> tuple[Choice, ...]:
     options = [
-        Choice(code, _region_label(turn, code)) for code in turn.state.get("region_options", [])
+        Choice(code, region_label(turn, code)) for code in turn.state.get("region_options", [])
     ]
     return (*options, turn.choice("ulang", "choice_retype"))
 
@@ -572,7 +573,7 @@ def summary_text(turn: Turn) -> str:
         (turn.text("label_name"), s.get("name") or none),
         (
             turn.text("label_region"),
-            _region_label(turn, s["region_code"]) if s.get("region_code") else none,
+            region_label(turn, s["region_code"]) if s.get("region_code") else none,
         ),
         (turn.text("label_incident"), _date_label(turn, s.get("incident_date"))),
         (turn.text("label_learned"), _date_label(turn, s.get("learned_date"))),

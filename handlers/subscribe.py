@@ -21,6 +21,7 @@ from sqlmodel import delete
 
 from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.messages import CATALOGUE
+from handlers.report import region_label
 from handlers.types import Choice, Inbound
 from storage.models import Subscriber
 
@@ -123,26 +124,17 @@ def _skip(turn: Turn) -> Choice:
 def ask_region(turn: Turn) -> None:
     options = turn.state.get("sub_options")
     if options:
-        choices = [Choice(code, _label(turn, code)) for code in options]
+        choices = [Choice(code, region_label(turn, code)) for code in options]
         turn.say("sub_region_pick", choices=(*choices, _skip(turn)))
         return
     turn.say("sub_ask_region", choices=(_skip(turn),))
-
-
-def _label(turn: Turn, code: str) -> str:
-    region = turn.regions.get(code)
-    if region is None:
-        return code
-    if region.level == "provinsi":
-        return f"Provinsi {region.name}"
-    return f"{region.name} ({turn.regions.province_of(region).name})"
 
 
 def on_region(turn: Turn, message: Inbound) -> str | None:
     text = (message.text or "").strip()
     options = turn.state.get("sub_options") or []
     if options:
-        chosen = pick(text, [Choice(c, _label(turn, c)) for c in options])
+        chosen = pick(text, [Choice(c, region_label(turn, c)) for c in options])
         if chosen is not None:
             return _keep_region(turn, chosen.key)
     if not text or normalise(text) in SKIP_WORDS:
