@@ -350,22 +350,33 @@ def plan(
     start = deadline
     while remaining and slot_end > now:
         slot_start = max(now, slot_end - step)
-        seconds = (slot_end - slot_start).total_seconds()
-        for channel in {c for c, _ in remaining}:
-            capacity = rates.get(channel, 1.0) * seconds
-            for key in [k for k in remaining if k[0] == channel]:
-                if capacity <= 0 or not zone_open(key[1], slot_start, *hours):
-                    continue
-                used = min(capacity, remaining[key])
-                remaining[key] -= used
-                capacity -= used
-                if remaining[key] <= 0:
-                    del remaining[key]
+        _send_in_slot(remaining, rates, slot_start, (slot_end - slot_start).total_seconds(), hours)
         start = slot_start
         slot_end = slot_start
     if not remaining:
         return Plan(start, deadline, True, needed)
     return Plan(now, forward_finish(counts, rates, now=now, hours=hours), False, needed)
+
+
+def _send_in_slot(
+    remaining: dict[tuple[str, str | None], float],
+    rates: dict[str, float],
+    moment: datetime,
+    seconds: float,
+    hours: tuple[int, int],
+) -> None:
+    """Take from ``remaining`` (per channel and zone) what each channel's rate sends in one
+    slot starting at ``moment``, to zones whose sending hours are open then."""
+    for channel in {c for c, _ in remaining}:
+        capacity = rates.get(channel, 1.0) * seconds
+        for key in [k for k in remaining if k[0] == channel]:
+            if capacity <= 0 or not zone_open(key[1], moment, *hours):
+                continue
+            used = min(capacity, remaining[key])
+            remaining[key] -= used
+            capacity -= used
+            if remaining[key] <= 0:
+                del remaining[key]
 
 
 def forward_finish(
@@ -381,17 +392,7 @@ def forward_finish(
     remaining = {key: float(n) for key, n in counts.items() if n > 0}
     at = now
     while remaining and at < now + horizon:
-        seconds = step.total_seconds()
-        for channel in {c for c, _ in remaining}:
-            capacity = rates.get(channel, 1.0) * seconds
-            for key in [k for k in remaining if k[0] == channel]:
-                if capacity <= 0 or not zone_open(key[1], at, *hours):
-                    continue
-                used = min(capacity, remaining[key])
-                remaining[key] -= used
-                capacity -= used
-                if remaining[key] <= 0:
-                    del remaining[key]
+        _send_in_slot(remaining, rates, at, step.total_seconds(), hours)
         at += step
     return at
 
