@@ -54,6 +54,7 @@ EXTENSIONS = (
     "bot.dashboard.accounts",
     "bot.dashboard.retention",
     "bot.dashboard.own_account",
+    "bot.dashboard.ticket_page",
 )
 
 

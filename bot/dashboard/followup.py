@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
+from bot.dashboard.ticket_page import render_ticket
 from bot.dashboard.views import windows_of
 from bot.runtime import utcnow
 from handlers import casework
@@ -159,7 +160,16 @@ def router() -> APIRouter:
                 break
             except FollowupError:
                 session.rollback()
-                return _back(ticket.code, "invalid")
+                session.refresh(ticket)
+                return render_ticket(
+                    request,
+                    session,
+                    officer,
+                    ticket,
+                    held={"followup": {"question": question}},
+                    error_form="followup",
+                    error="fu_invalid",
+                )
             except (ConcurrentUpdate, IntegrityError):
                 session.rollback()
                 if attempt == RETRIES:

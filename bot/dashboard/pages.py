@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.dashboard import ui
 from bot.dashboard.auth import (
@@ -32,17 +32,16 @@ from bot.dashboard.auth import (
     start_session,
 )
 from bot.dashboard.own_account import address_throttle
+from bot.dashboard.ticket_page import refused_code, render_ticket
 from bot.dashboard.views import (
     INLINE_TYPES,
     PAGE_SIZE,
     Filters,
     Offices,
-    evidence_views,
     inbox,
     listing,
     region_choices,
     ticket_view,
-    timeline,
     windows_of,
 )
 from bot.flood import client_address
@@ -52,14 +51,12 @@ from handlers.categories import CATEGORIES
 from storage import audit
 from storage.access import evidence_for, ticket_for
 from storage.listing import Listed
-from storage.models import Office, Ticket
+from storage.models import Officer, Ticket
 from storage.officers import LoginPolicy, authenticate, by_username, revoke_sessions
 from storage.tickets import STATUSES
 from storage.workflow import (
-    DESTINATIONS,
     OPEN_STATUSES,
     WorkflowError,
-    allowed_next,
     processing_due,
 )
 
@@ -74,6 +71,23 @@ def _redirect(url: str) -> RedirectResponse:
 
 def _not_found() -> HTTPException:
     return HTTPException(404, "Not Found")
+
+
+def _refused(
+    request: Request,
+    session: Session,
+    officer: Officer,
+    ticket: Ticket,
+    form: str,
+    held: dict[str, str],
+    exc: WorkflowError,
+) -> Response:
+    """The ticket page again, with what the officer typed and why it was refused."""
+    session.refresh(ticket)  # the rolled-back change must not show as done
+    error = refused_code(exc.code)
+    return render_ticket(
+        request, session, officer, ticket, held={form: held}, error_form=form, error=error
+    )
 
 
 def _flash(request: Request) -> dict[str, str]:
@@ -286,29 +300,12 @@ def router() -> APIRouter:
     def ticket_page(
         code: str, request: Request, session: DbSession, officer: CurrentOfficer
     ) -> Response:
-        netra = netra_of(request)
         ticket = ticket_for(session, officer, code)
         if ticket is None:
             raise _not_found()
-        now = utcnow()
-        offices = Offices(session)
-        view = ticket_view(netra, offices, ticket, officer, now, content=True)
-        audit.record(session, "view_ticket", now=now, officer=officer, ticket_id=ticket.id)
+        audit.record(session, "view_ticket", now=utcnow(), officer=officer, ticket_id=ticket.id)
         session.commit()
-        return ui.render(
-            request,
-            "ticket.html",
-            {
-                "ticket": view,
-                "ticket_row": ticket,
-                "evidence": evidence_views(session, ticket),
-                "timeline": timeline(session, ticket, offices.zone(ticket.office_code)),
-                "transitions": allowed_next(ticket.status),
-                "destinations": DESTINATIONS,
-                "offices": session.exec(select(Office).order_by(Office.code)).all(),
-                **_flash(request),
-            },
-        )
+        return render_ticket(request, session, officer, ticket, extra=_flash(request))
 
     @api.get("/tickets/{code}/evidence/{evidence_id}")
     def evidence_file(
@@ -385,7 +382,14 @@ def router() -> APIRouter:
             )
         except WorkflowError as exc:
             session.rollback()
-            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+            held = {
+                "status": status,
+                "note": note,
+                "destination": destination,
+                "register_number": register_number,
+                "register_date": register_date,
+            }
+            return _refused(request, session, officer, ticket, "status", held, exc)
         session.commit()
         request.app.state.sender.wake()
         return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
@@ -393,6 +397,7 @@ def router() -> APIRouter:
     @api.post("/tickets/{code}/note", dependencies=[CsrfChecked])
     def post_note(
         code: str,
+        request: Request,
         session: DbSession,
         officer: CurrentOfficer,
         note: Annotated[str, Form(max_length=5000)] = "",
@@ -404,13 +409,14 @@ def router() -> APIRouter:
             casework.add_note(session, officer=officer, ticket=ticket, note=note, now=utcnow())
         except WorkflowError as exc:
             session.rollback()
-            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+            return _refused(request, session, officer, ticket, "note", {"note": note}, exc)
         session.commit()
         return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
 
     @api.post("/tickets/{code}/reassign", dependencies=[CsrfChecked])
     def post_reassign(
         code: str,
+        request: Request,
         session: DbSession,
         officer: CurrentOfficer,
         office_code: Annotated[str, Form(max_length=8)],
@@ -430,7 +436,8 @@ def router() -> APIRouter:
             )
         except WorkflowError as exc:
             session.rollback()
-            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+            held = {"office_code": office_code, "reason": reason}
+            return _refused(request, session, officer, ticket, "reassign", held, exc)
         session.commit()
         # The ticket has left this office: its page would now be a 404 here.
         return _redirect("/dashboard/?ok=saved")

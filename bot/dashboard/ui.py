@@ -308,8 +308,13 @@ def _when(context: Any, moment: datetime, zone: ZoneInfo | str) -> str:
 
 
 @pass_context
-def _day(context: Any, day: date) -> str:
-    return local_day(day, lang_of(context["request"]))
+def _day(context: Any, day: date | str | None) -> str:
+    """A ``date`` or its ISO text (some views hand dates over as text); nothing: "—"."""
+    if not day:
+        return "—"
+    return local_day(
+        date.fromisoformat(day) if isinstance(day, str) else day, lang_of(context["request"])
+    )
 
 
 @pass_context
