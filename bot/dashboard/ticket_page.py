@@ -86,7 +86,7 @@ _FORMATS = {
 
 
 def file_format(content_type: str | None) -> str:
-    """"PDF", "JPG", "Word": what a person calls the file, never a MIME type."""
+    """What a person calls the file ("PDF", "JPG", "Word"), never its MIME type."""
     if not content_type:
         return ""
     known = _FORMATS.get(content_type.split(";")[0].strip().lower())
