@@ -292,13 +292,15 @@ def local_when(moment: datetime, zone: ZoneInfo | str, lang: str = "id") -> str:
 
 
 def file_size(size: int, lang: str = "id") -> str:
-    """Bytes as a person reads them: "1,2 MB", "350 KB" (a comma for decimals in Indonesian)."""
-    amount, unit = float(max(0, size)), "B"
-    for unit in ("B", "KB", "MB", "GB"):
+    """Bytes as a person reads them: "1,2 MB", "350 KB", "< 1 KB" (never a byte count)."""
+    if size < 1024:
+        return "< 1 KB"
+    amount, unit = size / 1024, "KB"
+    for unit in ("KB", "MB", "GB"):
         if amount < 1000 or unit == "GB":
             break
         amount /= 1024
-    text = f"{amount:.0f}" if unit in ("B", "KB") or amount >= 100 else f"{amount:.1f}"
+    text = f"{amount:.0f}" if unit == "KB" or amount >= 100 else f"{amount:.1f}"
     return f"{text.replace('.', ',') if lang == 'id' else text} {unit}"
 
 
