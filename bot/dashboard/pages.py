@@ -452,26 +452,32 @@ def router() -> APIRouter:
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
         action: Annotated[str, Query(max_length=40)] = "",
         ticket: Annotated[str, Query(max_length=16)] = "",
+        who: Annotated[str, Query(max_length=64)] = "",
+        date_from: Annotated[str, Query(max_length=10)] = "",
+        date_to: Annotated[str, Query(max_length=10)] = "",
     ) -> Response:
         from bot.dashboard import audit_view
 
         size = 200
-        ticket_id = audit_view.ticket_id_of(session, ticket) if ticket.strip() else None
-        unknown = bool(ticket.strip()) and ticket_id is None
+        chosen = audit_view.Chosen.parse(
+            session, officer, action=action, ticket=ticket, who=who, start=date_from, end=date_to
+        )
         entries = (
             []
-            if unknown
+            if chosen.unknown
             else audit.entries_for(
                 session,
                 officer,
                 limit=size + 1,
                 offset=(page - 1) * size,
-                action=action or None,
-                ticket_id=ticket_id,
+                action=chosen.action,
+                ticket_id=chosen.ticket_id,
+                officer_id=chosen.officer_id,
+                since=chosen.since,
+                until=chosen.until,
             )
         )
         lang = ui.lang_of(request)
-        query = urlencode({k: v for k, v in (("action", action), ("ticket", ticket)) if v})
         return ui.render(
             request,
             "audit.html",
@@ -480,10 +486,8 @@ def router() -> APIRouter:
                 "more": len(entries) > size,
                 "page": page,
                 "actions": [(k, audit_view.action_label(k, lang)) for k in audit_view.ACTIONS],
-                "chosen_action": action,
-                "chosen_ticket": ticket,
-                "unknown_ticket": unknown,
-                "query": query,
+                "chosen": chosen,
+                "query": urlencode(chosen.query()),
             },
         )
 
