@@ -19,7 +19,7 @@ from jinja2 import pass_context
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
 from bot.dashboard.followup import reading_session
-from bot.dashboard.ticket_page import refused_code, render_ticket
+from bot.dashboard.ticket_page import refused, refused_code
 from bot.dashboard.views import windows_of
 from bot.runtime import utcnow
 from handlers import casework
@@ -151,17 +151,9 @@ def router() -> APIRouter:
                 now=utcnow(),
             )
         except WorkflowError as exc:
-            session.rollback()
-            session.refresh(ticket)
-            return render_ticket(
-                request,
-                session,
-                officer,
-                ticket,
-                held={"categories": {"categories": categories[:20], "note": note}},
-                error_form="categories",
-                error=refused_code(exc.code),
-            )
+            held = {"categories": categories[:20], "note": note}
+            error = refused_code(exc.code)
+            return refused(request, session, officer, ticket, "categories", held, error)
         session.commit()
         return RedirectResponse(f"/dashboard/tickets/{ticket.code}?ok=saved", 303)
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
-from bot.dashboard.ticket_page import render_ticket
+from bot.dashboard.ticket_page import refused
 from bot.dashboard.views import windows_of
 from bot.runtime import utcnow
 from handlers import casework
@@ -159,17 +159,8 @@ def router() -> APIRouter:
                 session.commit()
                 break
             except FollowupError:
-                session.rollback()
-                session.refresh(ticket)
-                return render_ticket(
-                    request,
-                    session,
-                    officer,
-                    ticket,
-                    held={"followup": {"question": question}},
-                    error_form="followup",
-                    error="fu_invalid",
-                )
+                held = {"question": question}
+                return refused(request, session, officer, ticket, "followup", held, "fu_invalid")
             except (ConcurrentUpdate, IntegrityError):
                 session.rollback()
                 if attempt == RETRIES:

@@ -32,7 +32,7 @@ from bot.dashboard.auth import (
     start_session,
 )
 from bot.dashboard.own_account import address_throttle
-from bot.dashboard.ticket_page import refused_code, render_ticket
+from bot.dashboard.ticket_page import refused, refused_code, render_ticket
 from bot.dashboard.views import (
     INLINE_TYPES,
     PAGE_SIZE,
@@ -51,7 +51,7 @@ from handlers.categories import CATEGORIES
 from storage import audit
 from storage.access import evidence_for, ticket_for
 from storage.listing import Listed
-from storage.models import Officer, Ticket
+from storage.models import Ticket
 from storage.officers import LoginPolicy, authenticate, by_username, revoke_sessions
 from storage.tickets import STATUSES
 from storage.workflow import (
@@ -71,23 +71,6 @@ def _redirect(url: str) -> RedirectResponse:
 
 def _not_found() -> HTTPException:
     return HTTPException(404, "Not Found")
-
-
-def _refused(
-    request: Request,
-    session: Session,
-    officer: Officer,
-    ticket: Ticket,
-    form: str,
-    held: dict[str, str],
-    exc: WorkflowError,
-) -> Response:
-    """The ticket page again, with what the officer typed and why it was refused."""
-    session.refresh(ticket)  # the rolled-back change must not show as done
-    error = refused_code(exc.code)
-    return render_ticket(
-        request, session, officer, ticket, held={form: held}, error_form=form, error=error
-    )
 
 
 def _flash(request: Request) -> dict[str, str]:
@@ -381,7 +364,6 @@ def router() -> APIRouter:
                 windows=windows_of(netra_of(request)),
             )
         except WorkflowError as exc:
-            session.rollback()
             held = {
                 "status": status,
                 "note": note,
@@ -389,7 +371,9 @@ def router() -> APIRouter:
                 "register_number": register_number,
                 "register_date": register_date,
             }
-            return _refused(request, session, officer, ticket, "status", held, exc)
+            return refused(
+                request, session, officer, ticket, "status", held, refused_code(exc.code)
+            )
         session.commit()
         request.app.state.sender.wake()
         return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
@@ -408,8 +392,8 @@ def router() -> APIRouter:
         try:
             casework.add_note(session, officer=officer, ticket=ticket, note=note, now=utcnow())
         except WorkflowError as exc:
-            session.rollback()
-            return _refused(request, session, officer, ticket, "note", {"note": note}, exc)
+            held = {"note": note}
+            return refused(request, session, officer, ticket, "note", held, refused_code(exc.code))
         session.commit()
         return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
 
@@ -435,9 +419,9 @@ def router() -> APIRouter:
                 now=utcnow(),
             )
         except WorkflowError as exc:
-            session.rollback()
             held = {"office_code": office_code, "reason": reason}
-            return _refused(request, session, officer, ticket, "reassign", held, exc)
+            error = refused_code(exc.code)
+            return refused(request, session, officer, ticket, "reassign", held, error)
         session.commit()
         # The ticket has left this office: its page would now be a 404 here.
         return _redirect("/dashboard/?ok=saved")

@@ -141,6 +141,23 @@ def refused_code(code: str) -> str:
     return f"err_{code}" if f"err_{code}" in ui.LABELS else "err_illegal_transition"
 
 
+def refused(
+    request: Request,
+    session: Session,
+    officer: Officer,
+    ticket: Ticket,
+    form: str,
+    held: dict[str, Any],
+    error: str,
+) -> Response:
+    """Undo the refused change and answer with the page: what was typed, and why (``error``)."""
+    session.rollback()
+    session.refresh(ticket)  # the rolled-back change must not show as done
+    return render_ticket(
+        request, session, officer, ticket, held={form: held}, error_form=form, error=error
+    )
+
+
 def router() -> APIRouter:
     api = APIRouter(prefix="/dashboard", include_in_schema=False)
 
