@@ -111,6 +111,13 @@ def test_the_ticket_page_reads_well_and_its_actions_are_in_reach(netra, browser,
             path=str(_shots(tmp_path) / f"dash-ticket-{size['width']}x{size['height']}.png"),
             full_page=True,
         )
+        # The English page has no internal words either, and its own time format.
+        page.click("text=EN")
+        page.wait_for_url(f"{served.base_url}/dashboard/tickets/{code}")
+        english = page.inner_text("main")
+        assert not RAW.findall(english), RAW.findall(english)
+        assert "Photo" in english
+        assert re.search(r"\w+day, \d{1,2} \w+ \d{4} \d{2}:\d{2} WITA", english)
         context.close()
 
 
