@@ -242,13 +242,20 @@ def cached_calendar(name_or_path: str = DEFAULT_CALENDAR) -> ElectionCalendar:
 LATEST_OVERRIDE = timedelta(days=366)  # a re-vote later than a year after polling day is a typo
 
 
+def edits_key(key: str) -> str:
+    """Edits belong to the calendar's file name ("pilkada-2024"), wherever the file lies."""
+    return calendar_path(key).stem[:64]
+
+
 def effective_calendar(session: Session, key: str = DEFAULT_CALENDAR) -> ElectionCalendar:
     """The calendar file ``key`` with the admins' stage dates and re-vote overrides applied."""
     return apply_edits(
         cached_calendar(key),
-        session.exec(select(CalendarStageEdit).where(CalendarStageEdit.calendar == key)).all(),
         session.exec(
-            select(CalendarOverrideEdit).where(CalendarOverrideEdit.calendar == key)
+            select(CalendarStageEdit).where(CalendarStageEdit.calendar == edits_key(key))
+        ).all(),
+        session.exec(
+            select(CalendarOverrideEdit).where(CalendarOverrideEdit.calendar == edits_key(key))
         ).all(),
     )
 
@@ -312,41 +319,65 @@ class CalendarEditError(ValueError):
 def set_stage_dates(
     session: Session,
     key: str,
-    stage_key: str,
-    start: date,
-    end: date,
+    dates: dict[str, tuple[date, date]],
     *,
     officer_id: int | None,
     now: datetime,
 ) -> ElectionCalendar:
-    """Store new dates for one stage after checking the whole calendar stays in order."""
-    current = effective_calendar(session, key)
-    if stage_key not in {s.key for s in current.stages}:
-        raise CalendarEditError(f"unknown stage: {stage_key}")
-    edit = session.get(CalendarStageEdit, (key, stage_key)) or CalendarStageEdit(
-        calendar=key, stage=stage_key, start=start, end=end, updated_at=now
-    )
-    edit.start, edit.end, edit.updated_at, edit.updated_by = start, end, now, officer_id
-    candidate = apply_edits(current, [edit], [])
+    """Store the stages' dates, checked as a whole (moving polling day by a day moves several
+    stages at once; one at a time, every step would be out of order). A stage given its file
+    dates loses its edit, so the file stays the default."""
+    shipped = cached_calendar(key)
+    defaults = {s.key: (s.start, s.end) for s in shipped.stages}
+    unknown = sorted(set(dates) - set(defaults))
+    if unknown:
+        raise CalendarEditError("unknown stage: " + ", ".join(unknown))
+    edits = {
+        e.stage: e
+        for e in session.exec(
+            select(CalendarStageEdit).where(CalendarStageEdit.calendar == edits_key(key))
+        )
+    }
+    wanted = {k: dates.get(k, (e.start, e.end)) for k, e in edits.items()} | dates
+    changed = [
+        CalendarStageEdit(
+            calendar=edits_key(key),
+            stage=k,
+            start=v[0],
+            end=v[1],
+            updated_at=now,
+            updated_by=officer_id,
+        )
+        for k, v in wanted.items()
+        if v != defaults[k]
+    ]
+    candidate = apply_edits(shipped, changed, [])
     found = order_problems(candidate)
     if found:
         raise CalendarEditError("; ".join(found))
-    session.add(edit)
+    for stage_key, edit in edits.items():
+        if wanted[stage_key] == defaults[stage_key]:
+            session.delete(edit)
+    for new in changed:
+        old = edits.get(new.stage)
+        if old is None:
+            session.add(new)
+        elif (old.start, old.end) != (new.start, new.end):
+            old.start, old.end, old.updated_at, old.updated_by = new.start, new.end, now, officer_id
+            session.add(old)
     session.flush()
     return candidate
 
 
-def reset_stage(session: Session, key: str, stage_key: str) -> bool:
-    """Back to the file's dates (refused if that would put the edited stages out of order)."""
-    edit = session.get(CalendarStageEdit, (key, stage_key))
-    if edit is None:
-        return False
-    session.delete(edit)
+def reset_stages(session: Session, key: str) -> int:
+    """Every stage back to the file's dates (always in order: the file is checked by tests)."""
+    edits = list(
+        session.exec(select(CalendarStageEdit).where(CalendarStageEdit.calendar == edits_key(key)))
+    )
+    for edit in edits:
+        session.delete(edit)
     session.flush()
-    found = order_problems(effective_calendar(session, key))
-    if found:
-        raise CalendarEditError("; ".join(found))
-    return True
+    return len(edits)
 
 
 def set_override(
@@ -371,8 +402,8 @@ def set_override(
             raise CalendarEditError("; ".join(found))
     elif current.overrides.get(region) is None:
         raise CalendarEditError(f"no re-vote override for {region}")
-    edit = session.get(CalendarOverrideEdit, (key, region)) or CalendarOverrideEdit(
-        calendar=key, region=region, updated_at=now
+    edit = session.get(CalendarOverrideEdit, (edits_key(key), region)) or CalendarOverrideEdit(
+        calendar=edits_key(key), region=region, updated_at=now
     )
     edit.polling_day = polling_day
     edit.note = note.strip()[:200]

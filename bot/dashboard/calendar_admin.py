@@ -75,6 +75,7 @@ def router() -> APIRouter:
                 "cal": effective,
                 "key": key,
                 "defaults": defaults,
+                "edited_any": effective.stages != shipped.stages,
                 "overrides": overrides,
                 "today": today,
                 "current": effective.stage_on(today),
@@ -89,35 +90,31 @@ def router() -> APIRouter:
     def calendar_page(request: Request, session: DbSession, admin: CurrentAdmin) -> Response:
         return _calendar_page(request, session)
 
-    @api.post(f"{CALENDAR_URL}/stage", dependencies=[CsrfChecked])
-    def stage_dates(
-        request: Request,
-        session: DbSession,
-        admin: CurrentAdmin,
-        stage: Annotated[str, Form(max_length=32)],
-        start: Annotated[str, Form(max_length=10)] = "",
-        end: Annotated[str, Form(max_length=10)] = "",
-        action: Annotated[str, Form(max_length=8)] = "save",
-    ) -> Response:
+    @api.post(f"{CALENDAR_URL}/stages", dependencies=[CsrfChecked])
+    async def stage_dates(request: Request, session: DbSession, admin: CurrentAdmin) -> Response:
         key = _netra(request).settings.election_calendar
+        form = await request.form()
         try:
-            if action == "reset":
-                cal.reset_stage(session, key, stage)
-                detail = f"{stage} reset"
+            if form.get("action") == "reset":
+                cal.reset_stages(session, key)
+                detail = "reset to the file"
             else:
-                first, last = _day(start), _day(end)
-                if first is None or last is None:
-                    raise cal.CalendarEditError("dates: YYYY-MM-DD")
-                cal.set_stage_dates(
-                    session, key, stage, first, last, officer_id=admin.id, now=utcnow()
-                )
-                detail = f"{stage} {first}..{last}"
+                dates: dict[str, tuple[date, date]] = {}
+                for stage in cal.cached_calendar(key).stages:
+                    first = _day(str(form.get(f"start_{stage.key}", "")))
+                    last = _day(str(form.get(f"end_{stage.key}", "")))
+                    if first is None or last is None:
+                        raise cal.CalendarEditError(f"{stage.name_en}: dates as YYYY-MM-DD")
+                    dates[stage.key] = (first, last)
+                cal.set_stage_dates(session, key, dates, officer_id=admin.id, now=utcnow())
+                detail = " ".join(f"{k} {a}..{b}" for k, (a, b) in dates.items())
         except cal.CalendarEditError as exc:
             session.rollback()
-            return _calendar_page(request, session, 422, error=str(exc), failed_stage=stage)
-        audit.record(session, "calendar_stage", now=utcnow(), officer=admin, detail=detail)
+            typed = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            return _calendar_page(request, session, 422, error=str(exc), typed=typed)
+        audit.record(session, "calendar_stages", now=utcnow(), officer=admin, detail=detail)
         session.commit()
-        return _redirect(CALENDAR_URL, "stage")
+        return _redirect(CALENDAR_URL, "stages")
 
     @api.post(f"{CALENDAR_URL}/override", dependencies=[CsrfChecked])
     def override(
