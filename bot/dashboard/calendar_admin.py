@@ -187,6 +187,7 @@ def router() -> APIRouter:
                 "stages": effective.stages,
                 "operator": settings.operator_name,
                 "saved": request.query_params.get("saved"),
+                "opened": request.query_params.get("open"),
                 **extra,
             },
             status_code=status_code,
@@ -234,6 +235,6 @@ def router() -> APIRouter:
             return _templates_page(request, session, 422, error=str(exc), draft=draft)
         audit.record(session, "template_save", now=utcnow(), officer=admin, detail=key)
         session.commit()
-        return _redirect(TEMPLATES_URL, "template")
+        return RedirectResponse(f"{TEMPLATES_URL}?saved=template&open={key}", status_code=303)
 
     return api
