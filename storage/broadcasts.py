@@ -113,10 +113,6 @@ def load_templates(path: Path = TEMPLATES_PATH) -> tuple[Template, ...]:
     return parse_templates(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
-def templates_for_stage(stage: str | None, path: Path = TEMPLATES_PATH) -> list[Template]:
-    return [t for t in load_templates(path) if stage is None or t.stage == stage]
-
-
 def template(key: str, path: Path = TEMPLATES_PATH) -> Template | None:
     return next((t for t in load_templates(path) if t.key == key), None)
 

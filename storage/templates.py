@@ -13,7 +13,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.broadcasts import Template, load_templates, partisan_words, problems, render
+from storage.broadcasts import (
+    Template,
+    load_templates,
+    partisan_words,
+    problems,
+    render,
+    template,
+)
 from storage.models import TemplateEdit
 
 KEY = re.compile(r"^[a-z0-9_]{2,64}$")
@@ -48,7 +55,7 @@ def effective_template(session: Session, key: str) -> Template | None:
     edit = session.get(TemplateEdit, key)
     if edit is not None:
         return _from_edit(edit)
-    return next((t for t in load_templates() if t.key == key), None)
+    return template(key)
 
 
 def is_edited(session: Session, key: str) -> bool:
@@ -56,7 +63,7 @@ def is_edited(session: Session, key: str) -> bool:
 
 
 def is_shipped(key: str) -> bool:
-    return any(t.key == key for t in load_templates())
+    return template(key) is not None
 
 
 def template_problems(template: Template, operator: str, days: int) -> list[str]:
