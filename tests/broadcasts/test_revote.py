@@ -33,26 +33,18 @@ PSU_MORNING = POLLING_MORNING + timedelta(days=17)  # Kabupaten Bima votes again
 
 def _setup(netra: Netra) -> int:
     with netra.session() as session:
-        known = lambda code: netra.regions.get(code) is not None  # noqa: E731
-        cal.set_override(
-            session,
-            KEY,
-            "52.06",
-            date(2024, 12, 14),
-            known_region=known,
-            officer_id=None,
-            now=POLLING_MORNING,
-        )
-        # Papua Tengah voted early (a made-up case): its polling day is over by 27 Nov.
-        cal.set_override(
-            session,
-            KEY,
-            "94",
-            date(2024, 11, 20),
-            known_region=known,
-            officer_id=None,
-            now=POLLING_MORNING,
-        )
+        # Kabupaten Bima votes again on 14 Dec; Papua Tengah voted early (a made-up case), so
+        # its polling day is over by 27 Nov.
+        for region, day in (("52.06", date(2024, 12, 14)), ("94", date(2024, 11, 20))):
+            cal.set_override(
+                session,
+                KEY,
+                region,
+                day,
+                known_region=lambda code: netra.regions.get(code) is not None,
+                officer_id=None,
+                now=POLLING_MORNING,
+            )
         add_subscribers(session, ["501", "502"], timezone=WITA, region_code="52.06")
         add_subscribers(session, ["601"], timezone=WITA, region_code="52.72")  # Kota Bima
         add_subscribers(session, ["602"], timezone=WITA, region_code="52")  # NTB, kab/kota unknown

@@ -3,8 +3,6 @@ an admin adds a re-vote region and is refused a partisan template, then saves a 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,30 +10,15 @@ import pytest
 
 from bot.runtime import Netra
 from tests.fakes.axe import assert_accessible
-from tests.fakes.dashboard import login, make_officer, serve
+from tests.fakes.dashboard import login, make_officer, serve, size
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(params=[(390, 844), (1366, 860)], ids=["phone", "desktop"])
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(15_000)
-    made = context.new_page()
-    yield made
-    context.close()
-
-
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("NETRA_SCREENSHOT_DIR") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
-def size(page: Any) -> str:
-    return f"{page.viewport_size['width']}x{page.viewport_size['height']}"
+def page(sized_page: Any) -> Any:
+    """Each test at a phone's size (390x844) and a laptop's (1366x860)."""
+    return sized_page
 
 
 def no_sideways_scroll(page: Any) -> None:

@@ -125,45 +125,24 @@ def test_overrides_are_checked_and_removed_over_the_file(netra: Netra, tmp_path)
         text + '\n[[override]]\nregion = "94"\npolling_day = 2024-12-04\n', encoding="utf-8"
     )
     key = str(path)
-    with netra.session() as session:
-        with pytest.raises(cal.CalendarEditError, match="unknown region code: 99.99"):
-            cal.set_override(
-                session,
-                key,
-                "99.99",
-                date(2024, 12, 14),
-                known_region=known(netra),
-                officer_id=None,
-                now=NOW,
-            )
-        with pytest.raises(cal.CalendarEditError, match="before 2024-09-29"):
-            cal.set_override(
-                session,
-                key,
-                BIMA,
-                date(2024, 9, 27),
-                known_region=known(netra),
-                officer_id=None,
-                now=NOW,
-            )
-        with pytest.raises(cal.CalendarEditError, match="more than a year"):
-            cal.set_override(
-                session,
-                key,
-                BIMA,
-                date(2026, 1, 1),
-                known_region=known(netra),
-                officer_id=None,
-                now=NOW,
-            )
-        with pytest.raises(cal.CalendarEditError, match="no re-vote override"):
-            cal.set_override(
-                session, key, BIMA, None, known_region=known(netra), officer_id=None, now=NOW
-            )
-        assert cal.effective_calendar(session, key).polling_day_for("94.01") == date(2024, 12, 4)
+
+    def psu(session, region: str, day: date | None) -> None:  # type: ignore[no-untyped-def]
         cal.set_override(
-            session, key, "94", None, known_region=known(netra), officer_id=None, now=NOW
+            session, key, region, day, known_region=known(netra), officer_id=None, now=NOW
         )
+
+    with netra.session() as session:
+        refusals = [
+            ("99.99", date(2024, 12, 14), "unknown region code: 99.99"),
+            (BIMA, date(2024, 9, 27), "before 2024-09-29"),
+            (BIMA, date(2026, 1, 1), "more than a year"),
+            (BIMA, None, "no re-vote override"),
+        ]
+        for region, day, reason in refusals:
+            with pytest.raises(cal.CalendarEditError, match=reason):
+                psu(session, region, day)
+        assert cal.effective_calendar(session, key).polling_day_for("94.01") == date(2024, 12, 4)
+        psu(session, "94", None)
         session.commit()
     with netra.session() as session:
         assert cal.effective_calendar(session, key).polling_day_for("94.01") == date(2024, 11, 27)
