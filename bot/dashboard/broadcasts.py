@@ -47,12 +47,14 @@ def _plan(session: DbSession, settings: Settings, broadcast: Broadcast) -> store
 
 def _regional(
     request: Request, session: DbSession, broadcast: Broadcast, plan: store.Plan
-) -> list[dict[str, Any]]:
-    """For a stage-tied broadcast: each re-vote region, how many days later it gets it, when."""
+) -> tuple[Stage | None, list[dict[str, Any]]]:
+    """For a stage-tied broadcast: its stage, and for each re-vote region how many days later
+    it gets the broadcast, from when."""
     if not broadcast.stage:
-        return []
+        return None, []
     netra = _netra(request)
     calendar = effective_calendar(session, netra.settings.election_calendar)
+    stage = next((s for s in calendar.stages if s.key == broadcast.stage), None)
     day = _aware(broadcast.deadline).astimezone(WIB).date()
     start = _aware(broadcast.planned_start or plan.start)
     rows = []
@@ -66,7 +68,7 @@ def _regional(
                 "from": start + timedelta(days=days),
             }
         )
-    return rows
+    return stage, rows
 
 
 def _aware(value: datetime) -> datetime:
@@ -204,7 +206,7 @@ def router() -> APIRouter:
     ) -> Response:
         settings = _netra(request).settings
         plan = _plan(session, settings, broadcast)
-        regional = _regional(request, session, broadcast, plan)
+        stage, regional = _regional(request, session, broadcast, plan)
         counts = store.audience_counts(session, broadcast)
         per_channel: dict[str, int] = {}
         for (channel, _), n in counts.items():
@@ -228,6 +230,7 @@ def router() -> APIRouter:
                 "previews": previews,
                 "progress": store.progress(session, broadcast, utcnow()),
                 "regional": regional,
+                "stage": stage,
                 "waiting": store.waiting(session, broadcast.id) if broadcast.id else (0, None),
                 "actions": [
                     name

@@ -3,14 +3,17 @@ an admin adds a re-vote region and is refused a partisan template, then saves a 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.runtime import Netra
+from bot.runtime import Netra, utcnow
+from storage import calendar as cal
 from tests.fakes.axe import assert_accessible
 from tests.fakes.dashboard import login, make_officer, serve, size
+from tests.fakes.subscribers import WITA, add_subscribers
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -90,3 +93,38 @@ def test_an_admin_is_refused_a_partisan_template_and_saves_a_neutral_one(
         card = page.locator("details[data-template='pagi_pemungutan']")
         assert "diubah" in card.locator("summary").inner_text()
         assert "Gunakan hak pilih dengan bebas. Kirim BERHENTI untuk berhenti." in card.inner_text()
+
+
+def test_a_polling_day_reminder_shows_when_the_revote_region_gets_it(
+    netra: Netra, page: Any, shots: Path
+) -> None:
+    with netra.session() as session:
+        cal.set_override(
+            session,
+            netra.settings.election_calendar,
+            "52.06",
+            date(2024, 12, 14),
+            known_region=lambda code: netra.regions.get(code) is not None,
+            officer_id=None,
+            now=utcnow(),
+        )
+        add_subscribers(session, ["1", "2"], timezone=WITA, region_code="52.06")
+        add_subscribers(session, ["3"], timezone=WITA, region_code="52.72")
+        session.commit()
+    admin = make_officer(netra, "RI", role="admin")
+    with serve(netra) as served:
+        login(page, served.base_url, admin)
+        page.goto(f"{served.base_url}/dashboard/admin/broadcasts")
+        page.select_option("select[name=template_key]", "pagi_pemungutan")
+        page.fill("input[name=deadline]", "2099-11-27T12:00")
+        page.get_by_role("button", name="Simpan draf").click()
+        page.wait_for_url("**/dashboard/admin/broadcasts/1")
+        regional = page.locator("#regional")
+        assert "52.06 Kabupaten Bima: 17 hari kemudian" in " ".join(regional.inner_text().split())
+        # A draft can only be cancelled; the author cannot approve it.
+        assert page.locator("#cancel").is_visible()
+        assert page.locator("#pause").count() == 0 and page.locator("#approve").count() == 0
+        assert "Menunggu persetujuan admin lain." in page.content()
+        no_sideways_scroll(page)
+        assert_accessible(page, f"broadcast draft {size(page)}")
+        page.screenshot(path=str(shots / f"dash-broadcast-psu-{size(page)}.png"), full_page=True)
