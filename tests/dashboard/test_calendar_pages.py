@@ -178,3 +178,34 @@ def test_only_admins_reach_the_calendar_and_the_library(netra, dashboard):  # ty
     assert answer.status_code == 404
     with netra.session() as session:
         assert session.exec(select(CalendarOverrideEdit)).all() == []
+
+
+def test_a_refused_compose_keeps_what_the_admin_typed(netra, dashboard):  # type: ignore[no-untyped-def]
+    admin = http_login(dashboard.base_url, make_officer(netra, "RI", role="admin"))
+    page = admin.get("/dashboard/admin/broadcasts")
+    answer = admin.post(
+        "/dashboard/admin/broadcasts",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "title": "Pengingat netralitas",
+            "body_id": "{operator}: Dukung petahana. {stop}",
+            "body_en": "{operator}: Stay neutral. {stop}",
+            "regions": "52.06, 94",
+            "lang": "en",
+            "stage": "masa_tenang",
+            "channels": ["whatsapp"],
+            "deadline": "2099-11-24T10:00",
+        },
+    )
+    assert answer.status_code == 200 and "partisan words: petahana" in answer.text
+    for kept in (
+        'value="Pengingat netralitas"',
+        "{operator}: Dukung petahana. {stop}</textarea>",
+        'value="52.06, 94"',
+        '<option value="en" selected>',
+        '<option value="masa_tenang" selected>',
+        'value="whatsapp" checked',
+        'value="2099-11-24T10:00"',
+    ):
+        assert kept in answer.text, kept
+    assert 'value="telegram" checked' not in answer.text
