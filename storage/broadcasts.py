@@ -302,7 +302,7 @@ def materialize(
         chosen = chosen.limit(chunk)
     columns = ["reporter_id", "channel", "timezone", "lang"]
     sub = chosen.subquery()
-    status, not_before = _by_region(broadcast, calendar, now, sub.c.region_code)
+    status, not_before, skips = _by_region(broadcast, calendar, now, sub.c.region_code)
     statement = insert(BroadcastDelivery).from_select(
         ["broadcast_id", "status", "attempts", "not_before", *columns],
         select(
@@ -325,7 +325,8 @@ def materialize(
         )
     ).one()
     broadcast.total += int(written)
-    _count_passed(session, broadcast, last or 0)
+    if skips:
+        _count_passed(session, broadcast, last or 0)
     if chunk is None or written < chunk:
         broadcast.materialized = True
     session.add(broadcast)
@@ -337,8 +338,9 @@ def materialize(
 
 def _by_region(
     broadcast: Broadcast, calendar: ElectionCalendar | None, now: datetime | None, region: Any
-) -> tuple[Any, Any]:
-    """SQL for a delivery's status and ``not_before``, by the subscriber's region.
+) -> tuple[Any, Any, bool]:
+    """SQL for a delivery's status and ``not_before``, by the subscriber's region, and whether
+    any recipient may be written ``skipped``.
 
     Nationally the broadcast goes at its planned start. A region with its own polling day
     (re-vote) gets it that many days later (``waiting`` until then), or, where its stage is
@@ -346,7 +348,7 @@ def _by_region(
     """
     none = literal(None, DateTime(timezone=True))
     if broadcast.stage is None or calendar is None or not calendar.overrides:
-        return literal("pending"), none
+        return literal("pending"), none, False
     start = _aware(broadcast.planned_start or now or broadcast.deadline)
     day = _aware(broadcast.deadline).astimezone(ZoneInfo(ZONES[0])).date()
     shifts = stage_shifts(calendar, broadcast.stage, day)
@@ -358,13 +360,12 @@ def _by_region(
         statuses.append((match, literal(status)))
         when = start + timedelta(days=days) if days > 0 else None
         dates.append((match, literal(when, DateTime(timezone=True))))
-    return case(*statuses, else_=literal("pending")), case(*dates, else_=none)
+    skips = any(days < 0 for days in shifts.values())
+    return case(*statuses, else_=literal("pending")), case(*dates, else_=none), skips
 
 
 def _count_passed(session: Session, broadcast: Broadcast, after: int) -> None:
     """Recipients written ``skipped`` (their region's stage is over) count in the report."""
-    if broadcast.stage is None:
-        return
     passed = int(
         session.exec(
             select(func.count())
