@@ -34,6 +34,7 @@ from bot.transports import Transport, TransportError
 from handlers.types import Reply
 from storage import broadcasts as store
 from storage import ratebudget
+from storage.calendar import effective_calendar
 from storage.db import run_in_transaction
 from storage.models import Broadcast, OutboxMessage
 
@@ -145,7 +146,8 @@ class BroadcastRunner:
             return None
         now = self.clock()
         if not broadcast.materialized:
-            store.materialize(session, broadcast, MATERIALIZE_CHUNK)
+            calendar = effective_calendar(session, self.settings.election_calendar)
+            store.materialize(session, broadcast, MATERIALIZE_CHUNK, calendar=calendar, now=now)
             if broadcast.status != "running":
                 broadcast.status = "running"
                 broadcast.started_at = now
@@ -158,6 +160,7 @@ class BroadcastRunner:
             session.expunge(broadcast)
             return broadcast
         self._recovered[broadcast_id] = time.monotonic()
+        store.release_waiting(session, broadcast_id, now)  # re-vote regions whose date has come
         interrupted = store.recover_interrupted(session, broadcast_id, now)
         if interrupted:
             log.warning(

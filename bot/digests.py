@@ -12,7 +12,7 @@ claimed long after its hour (the process was down at 07.00) goes out at once, ma
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from bot.config import Settings
 from handlers.digest_text import email_html, email_text, subject, telegram_text
 from handlers.types import Reply
 from storage import outbox
-from storage.calendar import ElectionCalendar, cached_calendar
+from storage.calendar import ElectionCalendar, cached_calendar, effective_calendar
 from storage.digest import Digest, Schedule, build_digest, edition_moment
 from storage.models import DigestRun, Office, OutboxMessage
 from storage.offices import NATIONAL_CODE
@@ -43,6 +43,17 @@ class DigestConfig:
     calendar: ElectionCalendar
     base_url: str
     late_after: timedelta
+    # The calendar file whose admin edits (stage dates, re-votes) still have to be read from the
+    # database; None once ``calendar`` is the effective one (see ``with_edits``).
+    calendar_key: str | None = None
+
+    def with_edits(self, session: Session) -> DigestConfig:
+        """This configuration with the admins' calendar edits applied (read once per run)."""
+        if self.calendar_key is None:
+            return self
+        return replace(
+            self, calendar=effective_calendar(session, self.calendar_key), calendar_key=None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DigestConfig:
@@ -56,6 +67,7 @@ class DigestConfig:
             calendar=cached_calendar(settings.election_calendar),
             base_url=settings.public_base_url or DEFAULT_BASE_URL,
             late_after=timedelta(minutes=settings.digest_late_minutes),
+            calendar_key=settings.election_calendar,
         )
 
 
@@ -79,7 +91,7 @@ def digest_for(
         local_date,
         edition=edition,
         windows=config.windows,
-        calendar=config.calendar,
+        calendar=config.with_edits(session).calendar,
         schedule=config.schedule,
     )
 
@@ -156,6 +168,7 @@ def due_editions(office: Office, now: datetime, config: DigestConfig) -> list[tu
 def run_due_digests(db: Engine, now: datetime, config: DigestConfig) -> int:
     """Claim and queue every due, unclaimed digest; returns how many this process claimed."""
     with Session(db, expire_on_commit=False) as session:
+        config = config.with_edits(session)
         offices = list(session.exec(select(Office).order_by(Office.code)))
         due = [(o, d, e) for o in offices for d, e in due_editions(o, now, config)]
         if not due:

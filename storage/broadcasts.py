@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, literal, or_, update
+from sqlalchemy import DateTime, and_, case, func, insert, literal, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from storage.calendar import ElectionCalendar, stage_shifts
 from storage.models import Broadcast, BroadcastDelivery, Officer, Reporter, Subscriber
 
 TEMPLATES_PATH = Path(__file__).parent / "data" / "broadcasts" / "templates.toml"
@@ -111,10 +113,6 @@ def load_templates(path: Path = TEMPLATES_PATH) -> tuple[Template, ...]:
     return parse_templates(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
-def templates_for_stage(stage: str | None, path: Path = TEMPLATES_PATH) -> list[Template]:
-    return [t for t in load_templates(path) if stage is None or t.stage == stage]
-
-
 def template(key: str, path: Path = TEMPLATES_PATH) -> Template | None:
     return next((t for t in load_templates(path) if t.key == key), None)
 
@@ -161,6 +159,7 @@ def create(
     channels: Sequence[str] = ("telegram", "whatsapp", "local"),
     template_key: str | None = None,
     whatsapp_content_sid: str | None = None,
+    stage: str | None = None,
 ) -> Broadcast:
     """A draft broadcast; refused when its text is partisan, anonymous or has no opt-out word."""
     _admin(session, officer_id)
@@ -180,6 +179,7 @@ def create(
         lang=lang or None,
         channels=",".join(channels),
         whatsapp_content_sid=whatsapp_content_sid or None,
+        stage=stage or None,
         created_by=officer_id,
         created_at=now,
         deadline=deadline,
@@ -210,15 +210,18 @@ def approve(
     return broadcast
 
 
+# Pause, resume, cancel: the states each is allowed from, and the state it leads to.
+STATE_MOVES = {
+    "pause": (("approved", "running"), "paused"),
+    "resume": (("paused",), "running"),
+    "cancel": (("draft", "approved", "running", "paused"), "cancelled"),
+}
+
+
 def set_state(session: Session, broadcast: Broadcast, action: str, *, officer_id: int) -> None:
     """Pause, resume or cancel (any admin); a cancelled or finished broadcast stays so."""
     _admin(session, officer_id)
-    moves = {
-        "pause": (("approved", "running"), "paused"),
-        "resume": (("paused",), "running"),
-        "cancel": (("draft", "approved", "running", "paused"), "cancelled"),
-    }
-    allowed, target = moves[action]
+    allowed, target = STATE_MOVES[action]
     if broadcast.status not in allowed:
         raise BroadcastError(f"cannot {action} a broadcast that is {broadcast.status}")
     broadcast.status = target
@@ -261,10 +264,21 @@ def audience_counts(session: Session, broadcast: Broadcast) -> dict[tuple[str, s
     return {(channel, zone): int(n) for channel, zone, n in rows}
 
 
-def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None) -> bool:
+def materialize(
+    session: Session,
+    broadcast: Broadcast,
+    chunk: int | None = None,
+    *,
+    calendar: ElectionCalendar | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Write delivery rows for the next ``chunk`` recipients (by reporter id), by the database
     itself: memory stays flat, and each step is a short transaction, so conversation turns are
-    not held up behind a million-row insert. Returns True once every recipient has its row."""
+    not held up behind a million-row insert. Returns True once every recipient has its row.
+
+    A broadcast tied to a stage, given the effective ``calendar``, writes the recipients of a
+    re-vote region as ``waiting`` until their region's date for that stage (see ``_by_region``).
+    """
     if broadcast.materialized:
         return True
     last = session.exec(
@@ -273,11 +287,12 @@ def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None
         )
     ).one()
     chosen = (
-        select(
-            Subscriber.reporter_id,
-            Subscriber.channel,
-            Subscriber.timezone,
-            Subscriber.lang,
+        sa_select(
+            col(Subscriber.reporter_id),
+            col(Subscriber.channel),
+            col(Subscriber.timezone),
+            col(Subscriber.lang),
+            col(Subscriber.region_code),
         )
         .join(Reporter, col(Reporter.id) == Subscriber.reporter_id)
         .where(_audience(broadcast), col(Subscriber.reporter_id) > (last or 0))
@@ -287,12 +302,14 @@ def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None
         chosen = chosen.limit(chunk)
     columns = ["reporter_id", "channel", "timezone", "lang"]
     sub = chosen.subquery()
+    status, not_before, skips = _by_region(broadcast, calendar, now, sub.c.region_code)
     statement = insert(BroadcastDelivery).from_select(
-        ["broadcast_id", "status", "attempts", *columns],
+        ["broadcast_id", "status", "attempts", "not_before", *columns],
         select(
             literal(broadcast.id),
-            literal("pending"),
+            status,
             literal(0),
+            not_before,
             *(getattr(sub.c, c) for c in columns),
         ),
     )
@@ -308,10 +325,90 @@ def materialize(session: Session, broadcast: Broadcast, chunk: int | None = None
         )
     ).one()
     broadcast.total += int(written)
+    if skips:
+        _count_passed(session, broadcast, last or 0)
     if chunk is None or written < chunk:
         broadcast.materialized = True
     session.add(broadcast)
     return broadcast.materialized
+
+
+# --- re-vote regions: each recipient on their region's date for the broadcast's stage -------
+
+
+def _by_region(
+    broadcast: Broadcast, calendar: ElectionCalendar | None, now: datetime | None, region: Any
+) -> tuple[Any, Any, bool]:
+    """SQL for a delivery's status and ``not_before``, by the subscriber's region, and whether
+    any recipient may be written ``skipped``.
+
+    Nationally the broadcast goes at its planned start. A region with its own polling day
+    (re-vote) gets it that many days later (``waiting`` until then), or, where its stage is
+    already over, not at all (``skipped``, counted). Unknown region: the national calendar.
+    """
+    none = literal(None, DateTime(timezone=True))
+    if broadcast.stage is None or calendar is None or not calendar.overrides:
+        return literal("pending"), none, False
+    start = _aware(broadcast.planned_start or now or broadcast.deadline)
+    day = _aware(broadcast.deadline).astimezone(ZoneInfo(ZONES[0])).date()
+    shifts = stage_shifts(calendar, broadcast.stage, day)
+    statuses: list[Any] = []
+    dates: list[Any] = []
+    for code, days in shifts.items():
+        match = region == code if "." in code else or_(region == code, region.like(f"{code}.%"))
+        status = "pending" if days == 0 else ("waiting" if days > 0 else "skipped")
+        statuses.append((match, literal(status)))
+        when = start + timedelta(days=days) if days > 0 else None
+        dates.append((match, literal(when, DateTime(timezone=True))))
+    skips = any(days < 0 for days in shifts.values())
+    return case(*statuses, else_=literal("pending")), case(*dates, else_=none), skips
+
+
+def _count_passed(session: Session, broadcast: Broadcast, after: int) -> None:
+    """Recipients written ``skipped`` (their region's stage is over) count in the report."""
+    passed = int(
+        session.exec(
+            select(func.count())
+            .select_from(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast.id,
+                BroadcastDelivery.reporter_id > after,
+                BroadcastDelivery.status == "skipped",
+            )
+        ).one()
+    )
+    if passed:
+        broadcast.skipped += passed
+        broadcast.note = (
+            f"{broadcast.skipped} subscriber(s) skipped: their region's {broadcast.stage} "
+            "stage (re-vote calendar) was already over."
+        )
+
+
+def release_waiting(session: Session, broadcast_id: int, now: datetime) -> int:
+    """Recipients whose region's date has come join the queue (``waiting`` → ``pending``)."""
+    result = session.execute(
+        update(BroadcastDelivery)
+        .where(
+            col(BroadcastDelivery.broadcast_id) == broadcast_id,
+            col(BroadcastDelivery.status) == "waiting",
+            col(BroadcastDelivery.not_before) <= now,
+        )
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def waiting(session: Session, broadcast_id: int) -> tuple[int, datetime | None]:
+    """How many recipients wait for their region's date, and the first such date."""
+    count, first = session.exec(
+        select(func.count(), func.min(BroadcastDelivery.not_before)).where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status == "waiting",
+        )
+    ).one()
+    return int(count), _aware(first) if first is not None else None
 
 
 # --- the plan: when to start so it finishes before the deadline -------------------------------
@@ -566,7 +663,7 @@ def remaining(session: Session, broadcast_id: int) -> int:
             .select_from(BroadcastDelivery)
             .where(
                 BroadcastDelivery.broadcast_id == broadcast_id,
-                col(BroadcastDelivery.status).in_(("pending", "sending")),
+                col(BroadcastDelivery.status).in_(("pending", "sending", "waiting")),
             )
         ).one()
     )
@@ -575,7 +672,7 @@ def remaining(session: Session, broadcast_id: int) -> int:
 def has_remaining(session: Session, broadcast_id: int, channels: Sequence[str]) -> bool:
     """Any recipient still to send (one indexed look-up per channel and status, not a count)."""
     for channel in channels:
-        for status in ("pending", "sending"):
+        for status in ("pending", "sending", "waiting"):
             found = session.exec(
                 select(BroadcastDelivery.id)
                 .where(

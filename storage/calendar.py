@@ -8,11 +8,16 @@ re-vote (PSU) in one region is a data change, never a code change.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import Session, select
+
+from storage.models import CalendarOverrideEdit, CalendarStageEdit
 
 CALENDAR_DIR = Path(__file__).parent / "data" / "calendar"
 DEFAULT_CALENDAR = "pilkada-2024"
@@ -226,3 +231,212 @@ def load_calendar(name_or_path: str = DEFAULT_CALENDAR) -> ElectionCalendar:
 @lru_cache(maxsize=8)
 def cached_calendar(name_or_path: str = DEFAULT_CALENDAR) -> ElectionCalendar:
     return load_calendar(name_or_path)
+
+
+# --- admins' edits, stored in the database over the file -----------------------------------
+#
+# The file is the default a new deployment starts from; an admin moves a stage or adds a re-vote
+# in the dashboard without a release. Edits are keyed by the calendar's file name, so switching
+# NETRA_ELECTION_CALENDAR to another election starts from that file's own dates.
+
+LATEST_OVERRIDE = timedelta(days=366)  # a re-vote later than a year after polling day is a typo
+
+
+def edits_key(key: str) -> str:
+    """Edits belong to the calendar's file name ("pilkada-2024"), wherever the file lies."""
+    return calendar_path(key).stem[:64]
+
+
+def effective_calendar(session: Session, key: str = DEFAULT_CALENDAR) -> ElectionCalendar:
+    """The calendar file ``key`` with the admins' stage dates and re-vote overrides applied."""
+    return apply_edits(
+        cached_calendar(key),
+        session.exec(
+            select(CalendarStageEdit).where(CalendarStageEdit.calendar == edits_key(key))
+        ).all(),
+        session.exec(
+            select(CalendarOverrideEdit).where(CalendarOverrideEdit.calendar == edits_key(key))
+        ).all(),
+    )
+
+
+def apply_edits(
+    base: ElectionCalendar,
+    stage_edits: Any,
+    override_edits: Any,
+) -> ElectionCalendar:
+    dates = {e.stage: (e.start, e.end) for e in stage_edits}
+    stages = tuple(
+        replace(s, start=dates[s.key][0], end=dates[s.key][1]) if s.key in dates else s
+        for s in base.stages
+    )
+    overrides = dict(base.overrides)
+    for edit in override_edits:
+        if edit.polling_day is None:
+            overrides.pop(edit.region, None)
+        else:
+            overrides[edit.region] = Override(edit.region, edit.polling_day, edit.note)
+    polling = next((s.start for s in stages if s.key == "pemungutan"), base.polling_day)
+    return ElectionCalendar(base.name, polling, stages, overrides)
+
+
+def order_problems(calendar: ElectionCalendar) -> list[str]:
+    """Why the stages are out of order: each ends on or after its start, starts no earlier than
+    the one before it, and starts after that one ends unless both start together (polling day
+    sits at the start of counting)."""
+    found: list[str] = []
+    previous: Stage | None = None
+    for stage in calendar.stages:
+        if stage.end < stage.start:
+            found.append(f"{stage.name_en}: ends before it starts")
+        if previous is not None:
+            if stage.start < previous.start:
+                found.append(f"{stage.name_en}: starts before {previous.name_en}")
+            elif stage.start != previous.start and stage.start <= previous.end:
+                found.append(f"{stage.name_en}: starts before {previous.name_en} ends")
+        previous = stage
+    return found
+
+
+def override_problems(calendar: ElectionCalendar, override: Override) -> list[str]:
+    """A re-vote must leave its region a campaign and a quiet period, and not be a typo."""
+    found: list[str] = []
+    campaign = next((s for s in calendar.stages if s.key == "kampanye"), None)
+    earliest = (campaign.start if campaign else calendar.polling_day) + timedelta(
+        days=QUIET_DAYS + 1
+    )
+    if override.polling_day < earliest:
+        found.append(f"polling day {override.polling_day} is before {earliest}")
+    if override.polling_day > calendar.polling_day + LATEST_OVERRIDE:
+        found.append(f"polling day {override.polling_day} is more than a year after the election")
+    return found
+
+
+class CalendarEditError(ValueError):
+    """An admin's calendar edit that is refused; the message is shown on the page."""
+
+
+def set_stage_dates(
+    session: Session,
+    key: str,
+    dates: dict[str, tuple[date, date]],
+    *,
+    officer_id: int | None,
+    now: datetime,
+) -> ElectionCalendar:
+    """Store the stages' dates, checked as a whole (moving polling day by a day moves several
+    stages at once; one at a time, every step would be out of order). A stage given its file
+    dates loses its edit, so the file stays the default."""
+    shipped = cached_calendar(key)
+    defaults = {s.key: (s.start, s.end) for s in shipped.stages}
+    unknown = sorted(set(dates) - set(defaults))
+    if unknown:
+        raise CalendarEditError("unknown stage: " + ", ".join(unknown))
+    edits = {
+        e.stage: e
+        for e in session.exec(
+            select(CalendarStageEdit).where(CalendarStageEdit.calendar == edits_key(key))
+        )
+    }
+    wanted = {k: dates.get(k, (e.start, e.end)) for k, e in edits.items()} | dates
+    changed = [
+        CalendarStageEdit(
+            calendar=edits_key(key),
+            stage=k,
+            start=v[0],
+            end=v[1],
+            updated_at=now,
+            updated_by=officer_id,
+        )
+        for k, v in wanted.items()
+        if v != defaults[k]
+    ]
+    candidate = apply_edits(shipped, changed, [])
+    found = order_problems(candidate)
+    if found:
+        raise CalendarEditError("; ".join(found))
+    for stage_key, edit in edits.items():
+        if wanted[stage_key] == defaults[stage_key]:
+            session.delete(edit)
+    for new in changed:
+        old = edits.get(new.stage)
+        if old is None:
+            session.add(new)
+        elif (old.start, old.end) != (new.start, new.end):
+            old.start, old.end, old.updated_at, old.updated_by = new.start, new.end, now, officer_id
+            session.add(old)
+    session.flush()
+    return candidate
+
+
+def reset_stages(session: Session, key: str) -> int:
+    """Every stage back to the file's dates (always in order: the file is checked by tests)."""
+    edits = list(
+        session.exec(select(CalendarStageEdit).where(CalendarStageEdit.calendar == edits_key(key)))
+    )
+    for edit in edits:
+        session.delete(edit)
+    session.flush()
+    return len(edits)
+
+
+def set_override(
+    session: Session,
+    key: str,
+    region: str,
+    polling_day: date | None,
+    *,
+    known_region: Callable[[str], bool],
+    officer_id: int | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    """Add, change or (``polling_day`` None) remove a region's re-vote polling day."""
+    region = region.strip()
+    if not known_region(region):
+        raise CalendarEditError(f"unknown region code: {region or '-'}")
+    current = effective_calendar(session, key)
+    if polling_day is not None:
+        found = override_problems(current, Override(region, polling_day))
+        if found:
+            raise CalendarEditError("; ".join(found))
+    elif current.overrides.get(region) is None:
+        raise CalendarEditError(f"no re-vote override for {region}")
+    edit = session.get(CalendarOverrideEdit, (edits_key(key), region)) or CalendarOverrideEdit(
+        calendar=edits_key(key), region=region, updated_at=now
+    )
+    edit.polling_day = polling_day
+    edit.note = note.strip()[:200]
+    edit.updated_at, edit.updated_by = now, officer_id
+    session.add(edit)
+    session.flush()
+
+
+def stage_shift(calendar: ElectionCalendar, stage_key: str, day: date, region: str) -> int:
+    """Days by which a message about ``stage_key``, sent nationally on ``day``, moves for a
+    region with its own calendar (0: the same day).
+
+    The message keeps its place in the stage: near the stage's start it keeps its distance from
+    the start (campaign opening, weekly example), near the end its distance from the end (last
+    campaign day, eve of polling day). A day outside the national stage moves with its start.
+    """
+    national = next((s for s in calendar.stages if s.key == stage_key), None)
+    local = next((s for s in calendar.stages_for(region) if s.key == stage_key), None)
+    if national is None or local is None:
+        return 0
+    if national.covers(day):
+        from_start = (day - national.start).days
+        from_end = (national.end - day).days
+        target = (
+            local.end - timedelta(days=from_end)
+            if from_end < from_start
+            else local.start + timedelta(days=from_start)
+        )
+        return (target - day).days
+    return (local.start - national.start).days
+
+
+def stage_shifts(calendar: ElectionCalendar, stage_key: str, day: date) -> dict[str, int]:
+    """``stage_shift`` for every overridden region (kab/kota before provinces, as they match)."""
+    regions = sorted(calendar.overrides, key=lambda code: ("." not in code, code))
+    return {code: stage_shift(calendar, stage_key, day, code) for code in regions}

@@ -517,6 +517,9 @@ class Broadcast(SQLModel, table=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     note: str | None = Field(default=None, max_length=500)
+    # The calendar stage the message is about: recipients in a re-vote (PSU) region get it on
+    # their region's date for that stage (``BroadcastDelivery.not_before``). None: everyone now.
+    stage: str | None = Field(default=None, max_length=32)
 
 
 class BroadcastDelivery(SQLModel, table=True):
@@ -541,6 +544,8 @@ class BroadcastDelivery(SQLModel, table=True):
     attempts: int = 0
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
+    # Status "waiting" until then: the recipient's region holds the broadcast's stage later.
+    not_before: datetime | None = None
 
 
 # --- issue 10: hardening and retention ---
@@ -558,3 +563,46 @@ class UnlockAttempt(SQLModel, table=True):
     officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
     at: datetime = Field(index=True)
     outcome: str = Field(default="pending", max_length=12)  # pending | ok | failed
+
+
+# --- issue 13: the election calendar and the message library, editable by admins ---
+
+
+class CalendarStageEdit(SQLModel, table=True):
+    """An admin's dates for one stage of a shipped calendar; the repository file stays the
+    default, and removing the row brings its dates back."""
+
+    calendar: str = Field(primary_key=True, max_length=64)
+    stage: str = Field(primary_key=True, max_length=32)
+    start: date
+    end: date
+    updated_at: datetime
+    updated_by: int | None = Field(default=None, foreign_key="officer.id")
+
+
+class CalendarOverrideEdit(SQLModel, table=True):
+    """A region's own polling day (re-vote, PSU) set by an admin over the calendar file.
+
+    ``polling_day`` None removes an override the file declares for that region.
+    """
+
+    calendar: str = Field(primary_key=True, max_length=64)
+    region: str = Field(primary_key=True, max_length=8)
+    polling_day: date | None = None
+    note: str = Field(default="", max_length=200)
+    updated_at: datetime
+    updated_by: int | None = Field(default=None, foreign_key="officer.id")
+
+
+class TemplateEdit(SQLModel, table=True):
+    """An admin's version of a reminder template (or a new one), over the shipped TOML."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    stage: str = Field(max_length=32)
+    title_id: str = Field(max_length=120)
+    title_en: str = Field(max_length=120)
+    text_id: str = Field(max_length=1000)
+    text_en: str = Field(max_length=1000)
+    content_sid: str | None = Field(default=None, max_length=64)
+    updated_at: datetime
+    updated_by: int | None = Field(default=None, foreign_key="officer.id")

@@ -50,6 +50,7 @@ EXTENSIONS = (
     "bot.dashboard.identity",
     "bot.dashboard.office_page",
     "bot.dashboard.broadcasts",
+    "bot.dashboard.calendar_admin",
     "bot.dashboard.facts",
     "bot.dashboard.accounts",
     "bot.dashboard.retention",

@@ -7,7 +7,7 @@ finish before its deadline at the channels' rates within sending hours: the page
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -23,8 +23,9 @@ from bot.dashboard.auth import netra_of as _netra
 from bot.runtime import utcnow
 from storage import audit
 from storage import broadcasts as store
-from storage.calendar import cached_calendar
+from storage.calendar import ElectionCalendar, Stage, effective_calendar, stage_shifts
 from storage.models import Broadcast
+from storage.templates import effective_template, effective_templates
 
 WIB = ZoneInfo("Asia/Jakarta")
 CHANNELS = ("telegram", "whatsapp", "local")
@@ -44,16 +45,44 @@ def _plan(session: DbSession, settings: Settings, broadcast: Broadcast) -> store
     )
 
 
+def _regional(
+    request: Request, session: DbSession, broadcast: Broadcast, plan: store.Plan
+) -> tuple[Stage | None, list[dict[str, Any]]]:
+    """For a stage-tied broadcast: its stage, and for each re-vote region how many days later
+    it gets the broadcast, from when."""
+    if not broadcast.stage:
+        return None, []
+    netra = _netra(request)
+    calendar = effective_calendar(session, netra.settings.election_calendar)
+    stage = next((s for s in calendar.stages if s.key == broadcast.stage), None)
+    day = _aware(broadcast.deadline).astimezone(WIB).date()
+    start = _aware(broadcast.planned_start or plan.start)
+    rows = []
+    for code, days in stage_shifts(calendar, broadcast.stage, day).items():
+        region = netra.regions.get(code)
+        rows.append(
+            {
+                "code": code,
+                "name": region.name if region else "?",
+                "days": days,
+                "from": start + timedelta(days=days),
+            }
+        )
+    return stage, rows
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo("UTC"))
 
 
-def _stage_templates() -> tuple[str | None, list[store.Template]]:
-    today = utcnow().astimezone(WIB).date()
-    stage = cached_calendar().stage_on(today)
+def _stage_templates(
+    session: DbSession, calendar: ElectionCalendar
+) -> tuple[Stage | None, list[store.Template]]:
+    """Today's national stage and its templates first (admins' versions), then the others."""
+    stage = calendar.stage_on(utcnow().astimezone(WIB).date())
+    every = effective_templates(session)
     key = stage.key if stage else None
-    found = store.templates_for_stage(key) if key else []
-    return key, found or list(store.load_templates())
+    return stage, [t for t in every if t.stage == key] + [t for t in every if t.stage != key]
 
 
 def router() -> APIRouter:
@@ -62,7 +91,8 @@ def router() -> APIRouter:
     def _list(request: Request, session: DbSession, **extra: object) -> Response:
         settings = _netra(request).settings
         rows = session.exec(select(Broadcast).order_by(col(Broadcast.id).desc()).limit(50)).all()
-        stage, templates = _stage_templates()
+        calendar = effective_calendar(session, settings.election_calendar)
+        stage, templates = _stage_templates(session, calendar)
         now = utcnow()
         return ui.render(
             request,
@@ -70,6 +100,7 @@ def router() -> APIRouter:
             {
                 "rows": [(b, store.progress(session, b, now)) for b in rows],
                 "stage": stage,
+                "stages": calendar.stages,
                 "templates": templates,
                 "operator": settings.operator_name,
                 "channels": CHANNELS,
@@ -99,10 +130,30 @@ def router() -> APIRouter:
         lang: Annotated[str, Form(max_length=5)] = "",
         channels: Annotated[list[str] | None, Form()] = None,
         content_sid: Annotated[str, Form(max_length=64)] = "",
+        stage: Annotated[str, Form(max_length=32)] = "",
     ) -> Response:
         settings = _netra(request).settings
-        chosen = store.template(template_key) if template_key else None
+        typed = {
+            "template_key": template_key,
+            "title": title,
+            "body_id": body_id,
+            "body_en": body_en,
+            "regions": regions,
+            "lang": lang,
+            "channels": channels or [],
+            "content_sid": content_sid,
+            "deadline": deadline,
+            "stage": stage,
+        }
+
+        def refused(error: str) -> Response:
+            return _list(request, session, error=error, form=typed)
+
+        chosen = effective_template(session, template_key) if template_key else None
+        if template_key and chosen is None:
+            return refused(f"unknown template: {template_key}")
         if chosen is not None:
+            stage = stage or chosen.stage
             body_id = body_id.strip() or chosen.text_id
             body_en = body_en.strip() or chosen.text_en
             title = title.strip() or chosen.title_id
@@ -110,11 +161,14 @@ def router() -> APIRouter:
         try:
             when = datetime.fromisoformat(deadline).replace(tzinfo=WIB)
         except ValueError:
-            return _list(request, session, error="deadline: YYYY-MM-DDTHH:MM (WIB)")
+            return refused("deadline: YYYY-MM-DDTHH:MM (WIB)")
         codes = [c.strip() for c in regions.replace(";", ",").split(",") if c.strip()]
         unknown = [c for c in codes if _netra(request).regions.get(c) is None]
         if unknown:
-            return _list(request, session, error="unknown region code(s): " + ", ".join(unknown))
+            return refused("unknown region code(s): " + ", ".join(unknown))
+        calendar = effective_calendar(session, settings.election_calendar)
+        if stage and stage not in {s.key for s in calendar.stages}:
+            return refused(f"unknown stage: {stage}")
         try:
             broadcast = store.create(
                 session,
@@ -130,10 +184,11 @@ def router() -> APIRouter:
                 channels=[c for c in (channels or CHANNELS) if c in CHANNELS],
                 template_key=chosen.key if chosen else None,
                 whatsapp_content_sid=content_sid.strip() or None,
+                stage=stage or None,
             )
         except store.BroadcastError as exc:
             session.rollback()
-            return _list(request, session, error=str(exc))
+            return refused(str(exc))
         audit.record(
             session, "broadcast_create", now=utcnow(), officer=admin, detail=f"#{broadcast.id}"
         )
@@ -151,6 +206,7 @@ def router() -> APIRouter:
     ) -> Response:
         settings = _netra(request).settings
         plan = _plan(session, settings, broadcast)
+        stage, regional = _regional(request, session, broadcast, plan)
         counts = store.audience_counts(session, broadcast)
         per_channel: dict[str, int] = {}
         for (channel, _), n in counts.items():
@@ -173,6 +229,14 @@ def router() -> APIRouter:
                 "per_channel": per_channel,
                 "previews": previews,
                 "progress": store.progress(session, broadcast, utcnow()),
+                "regional": regional,
+                "stage": stage,
+                "waiting": store.waiting(session, broadcast.id) if broadcast.id else (0, None),
+                "actions": [
+                    name
+                    for name, (allowed, _) in store.STATE_MOVES.items()
+                    if broadcast.status in allowed
+                ],
                 "wib": lambda d: (
                     _aware(d).astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if d else "—"
                 ),

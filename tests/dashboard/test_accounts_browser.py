@@ -3,8 +3,6 @@ that tell nothing, and a second factor set up with a QR code — in Chromium at 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from bot.runtime import Netra, utcnow
 from storage.models import Officer
 from storage.officers import add_officer, enable_totp, new_totp_secret
 from tests.fakes.axe import assert_accessible
-from tests.fakes.dashboard import PASSWORD, csrf_from, login, make_officer, serve
+from tests.fakes.dashboard import PASSWORD, csrf_from, login, make_officer, serve, size
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -25,24 +23,10 @@ BIMA = "52.06"
 NEW_PASSWORD = "sandi-pilihan-sendiri-9"
 
 
-@pytest.fixture(params=[(390, 844), (1366, 860)], ids=["phone", "desktop"])
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    made = context.new_page()
-    yield made
-    context.close()
-
-
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("NETRA_SCREENSHOT_DIR") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
-def size(page: Any) -> str:
-    return f"{page.viewport_size['width']}x{page.viewport_size['height']}"
+def page(sized_page: Any) -> Any:
+    """Each test at a phone's size (390x844) and a laptop's (1366x860)."""
+    return sized_page
 
 
 def one_time_officer(netra: Netra, username: str) -> None:

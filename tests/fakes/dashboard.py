@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -238,6 +239,29 @@ def page(browser: Any) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(params=[(390, 844), (1366, 860)], ids=["phone", "desktop"])
+def sized_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A Chromium tab at a phone's size and at a laptop's: each test runs at both."""
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(15_000)
+    made = context.new_page()
+    yield made
+    context.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: NETRA_SCREENSHOT_DIR to look at them, else the test's tmp dir."""
+    where = Path(os.environ.get("NETRA_SCREENSHOT_DIR") or tmp_path)
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+def size(page: Any) -> str:
+    return f"{page.viewport_size['width']}x{page.viewport_size['height']}"
 
 
 def login(page: Any, base_url: str, who: OfficerLogin) -> None:
