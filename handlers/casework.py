@@ -49,10 +49,13 @@ def change_status(
     register_number: str | None = None,
     register_date: date | None = None,
     windows: Windows | None = None,
+    notify: bool = True,
 ) -> TicketEvent:
     """Move a ticket to ``target`` with a note; raises ``WorkflowError`` when refused.
 
     Taking a ticket up stores where it went (and a *temuan*'s register entry) on the ticket.
+    ``notify=False`` when the reporter has just been told another way (a follow-up question
+    that itself moves the ticket to perlu_info): one message, not a question and a notice.
     """
     cleaned = check_transition(
         ticket.status, target, note, destination, (register_number, register_date)
@@ -86,7 +89,8 @@ def change_status(
         ticket_id=ticket.id,
         detail=f"{previous}->{target}",
     )
-    notify_reporter(session, ticket, now)
+    if notify:
+        notify_reporter(session, ticket, now)
     return event
 
 

@@ -47,8 +47,14 @@ def entries_for(
     offset: int = 0,
     action: str | None = None,
     ticket_id: int | None = None,
+    officer_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[tuple[AuditLog, str | None]]:
-    """Newest first, with the acting officer's username: admins see all, officers their office."""
+    """Newest first, with the acting officer's username: admins see all, officers their office.
+
+    ``since``/``until`` (UTC, ``until`` exclusive) bound the moment of the entry.
+    """
     query = (
         select(AuditLog, Officer.username)
         .join(Officer, col(Officer.id) == col(AuditLog.officer_id), isouter=True)
@@ -62,6 +68,12 @@ def entries_for(
         query = query.where(AuditLog.action == action)
     if ticket_id is not None:
         query = query.where(AuditLog.ticket_id == ticket_id)
+    if officer_id is not None:
+        query = query.where(AuditLog.officer_id == officer_id)
+    if since is not None:
+        query = query.where(col(AuditLog.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditLog.at) < until)
     return [(row, name) for row, name in session.exec(query)]
 
 

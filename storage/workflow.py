@@ -27,8 +27,10 @@ from storage.tickets import STATUSES
 OPEN_STATUSES = ("baru", "dikaji", "perlu_info")
 DECIDED_STATUSES = ("ditindaklanjuti", "selesai", "tidak_ditindaklanjuti")
 
+# A question to the reporter may be the first thing an officer does with a new report (a missing
+# place or date makes it unreviewable): asking puts it in perlu_info straight from baru.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "baru": ("dikaji",),
+    "baru": ("dikaji", "perlu_info"),
     "dikaji": ("perlu_info", "ditindaklanjuti", "tidak_ditindaklanjuti"),
     "perlu_info": ("dikaji", "ditindaklanjuti", "tidak_ditindaklanjuti"),
     "ditindaklanjuti": ("selesai",),
@@ -85,8 +87,14 @@ def check_transition(
     if target not in allowed_next(current):
         raise WorkflowError("illegal_transition")
     cleaned = clean_note(note)
+    if target != "ditindaklanjuti" and destination:
+        # Only a case taken up goes somewhere: a destination beside any other status is a
+        # form filled in by mistake (or a page without its script), not something to drop.
+        raise WorkflowError("destination_not_allowed")
     if target == "ditindaklanjuti" and destination not in DESTINATIONS:
         raise WorkflowError("destination_required")
+    if destination != "temuan" and (register[0] or "").strip() + str(register[1] or ""):
+        raise WorkflowError("register_not_allowed")
     if target == "ditindaklanjuti" and destination == "temuan":
         number, day = register
         if not (number or "").strip() or day is None:

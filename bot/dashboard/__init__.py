@@ -55,6 +55,7 @@ EXTENSIONS = (
     "bot.dashboard.accounts",
     "bot.dashboard.retention",
     "bot.dashboard.own_account",
+    "bot.dashboard.ticket_page",
 )
 
 

@@ -12,13 +12,14 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Response
+from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
 
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
 from bot.dashboard.followup import reading_session
+from bot.dashboard.ticket_page import refused, refused_code
 from bot.dashboard.views import windows_of
 from bot.runtime import utcnow
 from handlers import casework
@@ -102,7 +103,22 @@ def _extra_categories(ticket: Ticket) -> list[str]:
     return [c for c in (ticket.extra_categories or "").split(",") if c]
 
 
+def _reclassified(body: str | None) -> dict[str, Any] | None:
+    """A reclassification's timeline entry as category keys and the note, to show as labels.
+
+    ``casework.reclassify`` writes "old, keys → new, keys" and the note on the next line.
+    """
+    head, _, note = (body or "").partition("\n")
+    before, arrow, after = head.partition(" → ")
+    known = {c.key for c in CATEGORIES}
+    split = [[k for k in part.split(", ") if k] for part in (before, after)]
+    if not arrow or not all(k in known for part in split for k in part):
+        return None
+    return {"before": split[0], "after": split[1], "note": note}
+
+
 ui.TEMPLATES.env.globals.update(
+    reclassified=_reclassified,
     temuan_last_day=_temuan_last_day,
     extra_categories=_extra_categories,
     destinations_for=lambda employment: DESTINATIONS_FOR.get(employment, ()),
@@ -116,9 +132,10 @@ def router() -> APIRouter:
     @api.post("/tickets/{code}/categories", dependencies=[CsrfChecked])
     def post_categories(
         code: str,
+        request: Request,
         session: DbSession,
         officer: CurrentOfficer,
-        categories: Annotated[list[str], Form()],
+        categories: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
         note: Annotated[str, Form(max_length=5000)] = "",
     ) -> Response:
         ticket = ticket_for(session, officer, code)
@@ -134,8 +151,9 @@ def router() -> APIRouter:
                 now=utcnow(),
             )
         except WorkflowError as exc:
-            session.rollback()
-            return RedirectResponse(f"/dashboard/tickets/{ticket.code}?err={exc.code}", 303)
+            held = {"categories": categories[:20], "note": note}
+            error = refused_code(exc.code)
+            return refused(request, session, officer, ticket, "categories", held, error)
         session.commit()
         return RedirectResponse(f"/dashboard/tickets/{ticket.code}?ok=saved", 303)
 

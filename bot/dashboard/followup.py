@@ -21,13 +21,16 @@ from sqlmodel import Session
 
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
+from bot.dashboard.ticket_page import refused
 from bot.dashboard.views import windows_of
 from bot.runtime import utcnow
+from handlers import casework
 from handlers.followup import QUESTION_MAX, FollowupError, relay_question
 from storage import audit
 from storage.access import ticket_for
 from storage.db import ConcurrentUpdate
-from storage.models import Officer, Reporter, Ticket, TicketEvent
+from storage.models import Officer, Reporter, Ticket
+from storage.workflow import Windows, allowed_next
 
 log = logging.getLogger(__name__)
 RETRIES = 5
@@ -89,35 +92,26 @@ def reading_session(context: Any, row: Any) -> Iterator[Session]:
 ui.TEMPLATES.env.globals["followup_info"] = _followup_info
 
 
-def mark_info_needed(session: Session, ticket: Ticket, officer: Officer, now: datetime) -> None:
+def mark_info_needed(
+    session: Session, ticket: Ticket, officer: Officer, now: datetime, windows: Windows
+) -> None:
     """Asking the reporter puts the ticket in "Perlu info tambahan", as the officer meant.
 
-    The reporter has just received the question itself, so no status notice is queued.
+    Through ``casework.change_status`` (the workflow's rules, timeline and audit), where the
+    workflow allows it: not from a decided ticket, nor again while it already waits. The
+    reporter has just received the question itself, so no status notice is queued.
     """
-    if ticket.status not in ("baru", "dikaji"):
+    if "perlu_info" not in allowed_next(ticket.status):
         return
-    previous = ticket.status
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            at=now,
-            kind="status",
-            officer_id=officer.id,
-            from_status=previous,
-            to_status="perlu_info",
-            body=ui.label("id", "fu_status_note"),
-        )
-    )
-    ticket.status = "perlu_info"
-    ticket.updated_at = now
-    session.add(ticket)
-    audit.record(
+    casework.change_status(
         session,
-        "status_change",
-        now=now,
         officer=officer,
-        ticket_id=ticket.id,
-        detail=f"{previous}->perlu_info",
+        ticket=ticket,
+        target="perlu_info",
+        note=ui.label("id", "fu_status_note"),
+        now=now,
+        windows=windows,
+        notify=False,
     )
 
 
@@ -141,6 +135,7 @@ def router() -> APIRouter:
             raise HTTPException(404, "Not Found")
         # The request's own session (SQLite: it already holds the write lock), retried whole
         # if the reporter's turn changed their conversation at the same moment.
+        windows = windows_of(netra_of(request))
         for attempt in range(1, RETRIES + 1):
             now = utcnow()
             try:
@@ -150,9 +145,9 @@ def router() -> APIRouter:
                     officer_id=officer.id,
                     text=question,
                     now=now,
-                    windows=windows_of(netra_of(request)),
+                    windows=windows,
                 )
-                mark_info_needed(session, ticket, officer, now)
+                mark_info_needed(session, ticket, officer, now, windows)
                 audit.record(
                     session,
                     "followup_question",
@@ -164,8 +159,8 @@ def router() -> APIRouter:
                 session.commit()
                 break
             except FollowupError:
-                session.rollback()
-                return _back(ticket.code, "invalid")
+                held = {"question": question}
+                return refused(request, session, officer, ticket, "followup", held, "fu_invalid")
             except (ConcurrentUpdate, IntegrityError):
                 session.rollback()
                 if attempt == RETRIES:

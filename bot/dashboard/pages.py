@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.dashboard import ui
 from bot.dashboard.auth import (
@@ -32,17 +32,16 @@ from bot.dashboard.auth import (
     start_session,
 )
 from bot.dashboard.own_account import address_throttle
+from bot.dashboard.ticket_page import refused, refused_code, render_ticket
 from bot.dashboard.views import (
     INLINE_TYPES,
     PAGE_SIZE,
     Filters,
     Offices,
-    evidence_views,
     inbox,
     listing,
     region_choices,
     ticket_view,
-    timeline,
     windows_of,
 )
 from bot.flood import client_address
@@ -52,14 +51,12 @@ from handlers.categories import CATEGORIES
 from storage import audit
 from storage.access import evidence_for, ticket_for
 from storage.listing import Listed
-from storage.models import Office, Ticket
+from storage.models import Ticket
 from storage.officers import LoginPolicy, authenticate, by_username, revoke_sessions
 from storage.tickets import STATUSES
 from storage.workflow import (
-    DESTINATIONS,
     OPEN_STATUSES,
     WorkflowError,
-    allowed_next,
     processing_due,
 )
 
@@ -286,29 +283,12 @@ def router() -> APIRouter:
     def ticket_page(
         code: str, request: Request, session: DbSession, officer: CurrentOfficer
     ) -> Response:
-        netra = netra_of(request)
         ticket = ticket_for(session, officer, code)
         if ticket is None:
             raise _not_found()
-        now = utcnow()
-        offices = Offices(session)
-        view = ticket_view(netra, offices, ticket, officer, now, content=True)
-        audit.record(session, "view_ticket", now=now, officer=officer, ticket_id=ticket.id)
+        audit.record(session, "view_ticket", now=utcnow(), officer=officer, ticket_id=ticket.id)
         session.commit()
-        return ui.render(
-            request,
-            "ticket.html",
-            {
-                "ticket": view,
-                "ticket_row": ticket,
-                "evidence": evidence_views(session, ticket),
-                "timeline": timeline(session, ticket, offices.zone(ticket.office_code)),
-                "transitions": allowed_next(ticket.status),
-                "destinations": DESTINATIONS,
-                "offices": session.exec(select(Office).order_by(Office.code)).all(),
-                **_flash(request),
-            },
-        )
+        return render_ticket(request, session, officer, ticket, extra=_flash(request))
 
     @api.get("/tickets/{code}/evidence/{evidence_id}")
     def evidence_file(
@@ -384,8 +364,16 @@ def router() -> APIRouter:
                 windows=windows_of(netra_of(request)),
             )
         except WorkflowError as exc:
-            session.rollback()
-            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+            held = {
+                "status": status,
+                "note": note,
+                "destination": destination,
+                "register_number": register_number,
+                "register_date": register_date,
+            }
+            return refused(
+                request, session, officer, ticket, "status", held, refused_code(exc.code)
+            )
         session.commit()
         request.app.state.sender.wake()
         return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
@@ -393,6 +381,7 @@ def router() -> APIRouter:
     @api.post("/tickets/{code}/note", dependencies=[CsrfChecked])
     def post_note(
         code: str,
+        request: Request,
         session: DbSession,
         officer: CurrentOfficer,
         note: Annotated[str, Form(max_length=5000)] = "",
@@ -403,14 +392,15 @@ def router() -> APIRouter:
         try:
             casework.add_note(session, officer=officer, ticket=ticket, note=note, now=utcnow())
         except WorkflowError as exc:
-            session.rollback()
-            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+            held = {"note": note}
+            return refused(request, session, officer, ticket, "note", held, refused_code(exc.code))
         session.commit()
         return _redirect(f"/dashboard/tickets/{ticket.code}?ok=saved")
 
     @api.post("/tickets/{code}/reassign", dependencies=[CsrfChecked])
     def post_reassign(
         code: str,
+        request: Request,
         session: DbSession,
         officer: CurrentOfficer,
         office_code: Annotated[str, Form(max_length=8)],
@@ -429,8 +419,9 @@ def router() -> APIRouter:
                 now=utcnow(),
             )
         except WorkflowError as exc:
-            session.rollback()
-            return _redirect(f"/dashboard/tickets/{ticket.code}?err={exc.code}")
+            held = {"office_code": office_code, "reason": reason}
+            error = refused_code(exc.code)
+            return refused(request, session, officer, ticket, "reassign", held, error)
         session.commit()
         # The ticket has left this office: its page would now be a 404 here.
         return _redirect("/dashboard/?ok=saved")
@@ -445,26 +436,32 @@ def router() -> APIRouter:
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
         action: Annotated[str, Query(max_length=40)] = "",
         ticket: Annotated[str, Query(max_length=16)] = "",
+        who: Annotated[str, Query(max_length=64)] = "",
+        date_from: Annotated[str, Query(max_length=10)] = "",
+        date_to: Annotated[str, Query(max_length=10)] = "",
     ) -> Response:
         from bot.dashboard import audit_view
 
         size = 200
-        ticket_id = audit_view.ticket_id_of(session, ticket) if ticket.strip() else None
-        unknown = bool(ticket.strip()) and ticket_id is None
+        chosen = audit_view.Chosen.parse(
+            session, officer, action=action, ticket=ticket, who=who, start=date_from, end=date_to
+        )
         entries = (
             []
-            if unknown
+            if chosen.unknown
             else audit.entries_for(
                 session,
                 officer,
                 limit=size + 1,
                 offset=(page - 1) * size,
-                action=action or None,
-                ticket_id=ticket_id,
+                action=chosen.action,
+                ticket_id=chosen.ticket_id,
+                officer_id=chosen.officer_id,
+                since=chosen.since,
+                until=chosen.until,
             )
         )
         lang = ui.lang_of(request)
-        query = urlencode({k: v for k, v in (("action", action), ("ticket", ticket)) if v})
         return ui.render(
             request,
             "audit.html",
@@ -473,10 +470,8 @@ def router() -> APIRouter:
                 "more": len(entries) > size,
                 "page": page,
                 "actions": [(k, audit_view.action_label(k, lang)) for k in audit_view.ACTIONS],
-                "chosen_action": action,
-                "chosen_ticket": ticket,
-                "unknown_ticket": unknown,
-                "query": query,
+                "chosen": chosen,
+                "query": urlencode(chosen.query()),
             },
         )
 

@@ -9,8 +9,10 @@ Other modules add their own sections to the ticket page by creating
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +21,7 @@ from jinja2 import pass_context
 
 from bot.dashboard.auth import CSRF_FIELD, csrf_token, ensure_pre_session
 from handlers.categories import CATEGORIES
+from handlers.dates import format_day
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -268,3 +271,57 @@ def span(hours: int, lang: str = "id") -> str:
 
 
 TEMPLATES.env.filters["span"] = span
+
+
+def local_day(day: date, lang: str = "id") -> str:
+    """A calendar day as officers read it: "Senin, 7 Oktober 2024" (the weekday catches typos)."""
+    return format_day(day, lang)
+
+
+def local_when(moment: datetime, zone: ZoneInfo | str, lang: str = "id") -> str:
+    """A moment in the office's time zone, one format for every dashboard page.
+
+    "Senin, 7 Oktober 2024 14.05 WITA" (Indonesian writes the time with a dot), or
+    "Monday, 7 October 2024 14:05 WITA". A naive ``moment`` is UTC, as the database keeps it.
+    """
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(tz)
+    clock = local.strftime("%H.%M" if lang == "id" else "%H:%M")
+    return f"{local_day(local.date(), lang)} {clock} {local.strftime('%Z')}"
+
+
+def file_size(size: int, lang: str = "id") -> str:
+    """Bytes as a person reads them: "1,2 MB", "350 KB", "< 1 KB" (never a byte count)."""
+    if size < 1024:
+        return "< 1 KB"
+    amount, unit = size / 1024, "KB"
+    for unit in ("KB", "MB", "GB"):
+        if amount < 1000 or unit == "GB":
+            break
+        amount /= 1024
+    text = f"{amount:.0f}" if unit == "KB" or amount >= 100 else f"{amount:.1f}"
+    return f"{text.replace('.', ',') if lang == 'id' else text} {unit}"
+
+
+@pass_context
+def _when(context: Any, moment: datetime, zone: ZoneInfo | str) -> str:
+    return local_when(moment, zone, lang_of(context["request"]))
+
+
+@pass_context
+def _day(context: Any, day: date | str | None) -> str:
+    """A ``date`` or its ISO text (some views hand dates over as text); nothing: "—"."""
+    if not day:
+        return "—"
+    return local_day(
+        date.fromisoformat(day) if isinstance(day, str) else day, lang_of(context["request"])
+    )
+
+
+@pass_context
+def _size(context: Any, size: int) -> str:
+    return file_size(size, lang_of(context["request"]))
+
+
+TEMPLATES.env.filters.update(when=_when, day=_day, size=_size)

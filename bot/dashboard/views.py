@@ -43,6 +43,7 @@ class ClockView:
     hours_left: int
     due: str
     due_at: datetime
+    zone: str = "Asia/Jakarta"  # the office's, for formatting ``due_at`` on a page
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def ticket_view(
             hours_left=max(0, c.remaining_hours),
             due=local_time(c.processing_due, zone),
             due_at=c.processing_due,
+            zone=zone.key,
         ),
         assignee_id=ticket.assignee_id,
     )
@@ -331,6 +333,7 @@ class EventView:
     to_office: str | None
     body: str | None
     evidence_url: str | None
+    moment: datetime | None = None  # ``at`` as a moment, for the page's own date format
 
 
 def timeline(session: Session, ticket: Ticket, zone: ZoneInfo) -> list[EventView]:
@@ -346,6 +349,7 @@ def timeline(session: Session, ticket: Ticket, zone: ZoneInfo) -> list[EventView
             to_office=None,
             body=None,
             evidence_url=None,
+            moment=_aware(ticket.created_at),
         )
     ]
     rows = session.exec(
@@ -372,6 +376,7 @@ def timeline(session: Session, ticket: Ticket, zone: ZoneInfo) -> list[EventView
                     if event.evidence_id
                     else None
                 ),
+                moment=_aware(event.at),
             )
         )
     return events

@@ -64,7 +64,10 @@ def test_a_temuan_needs_its_register_entry_and_is_stored_as_a_column(netra, dash
         "status",
         {"status": "ditindaklanjuti", "note": "jadi temuan", "destination": "temuan"},
     )
-    assert "err=register_required" in refused.headers["location"]
+    # Refused on the page itself, with the reason and what the officer typed (issue 12).
+    assert refused.status_code == 422
+    assert "Temuan memerlukan nomor dan tanggal register." in refused.text
+    assert ">jadi temuan</textarea>" in refused.text
     assert _ticket(netra, code).status == "dikaji"
     _post(
         client,
@@ -116,7 +119,8 @@ def test_reclassifying_sets_several_categories_with_a_timeline_note(netra, dashb
     page = client.get(f"/dashboard/tickets/{code}").text
     assert "Kategori diubah" in page and "juga ajakan kepada bawahan" in page
     bad = _post(client, code, "categories", {"categories": ["bukan"], "note": "salah ketik"})
-    assert "err=unknown_category" in bad.headers["location"]
+    assert bad.status_code == 422 and "Pilih kategori dari daftar." in bad.text
+    assert ">salah ketik</textarea>" in bad.text
 
 
 def test_the_api_carries_the_facts(netra, dashboard):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.dashboard.ui import local_day
 from bot.runtime import utcnow
 from storage.models import AuditLog, Ticket, TicketEvent
 from tests.fakes.dashboard import file_ticket, http_login
@@ -22,7 +23,8 @@ def test_ticket_page_shows_shredding_date_and_admin_hold(netra, dashboard, offic
         session.commit()
     officer = http_login(dashboard.base_url, officer_factory(ticket.office_code))
     page = officer.get(f"/dashboard/tickets/{code}").text
-    shred_on = (closed + timedelta(days=netra.settings.retention_selesai_days)).date().isoformat()
+    # In the dashboard's one date format (issue 12): "Jumat, 19 November 2027".
+    shred_on = local_day((closed + timedelta(days=netra.settings.retention_selesai_days)).date())
     assert 'data-state="scheduled"' in page and shred_on in page
     assert "legal-hold-form" not in page
     hold = {"code": code, "hold": "1", "reason": "Perkara di Gakkumdu"}

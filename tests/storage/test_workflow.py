@@ -44,6 +44,7 @@ def test_every_status_has_a_rule_and_the_ends_are_final():
     ("current", "target"),
     [
         ("baru", "selesai"),
+        ("perlu_info", "baru"),
         ("baru", "ditindaklanjuti"),
         ("selesai", "dikaji"),
         ("tidak_ditindaklanjuti", "dikaji"),
@@ -59,7 +60,23 @@ def test_illegal_transitions_are_refused(current, target):
 def test_the_bawaslu_path_is_allowed_with_notes():
     path = ["baru", "dikaji", "perlu_info", "dikaji", "ditindaklanjuti", "selesai"]
     for current, target in zip(path, path[1:], strict=False):
-        check_transition(current, target, "catatan kajian", destination="bkn")
+        where = "bkn" if target == "ditindaklanjuti" else None
+        check_transition(current, target, "catatan kajian", destination=where)
+
+
+def test_a_new_report_can_need_more_information_before_its_review():
+    """A question to the reporter about a new report sets perlu_info (issue 12)."""
+    assert "perlu_info" in allowed_next("baru")
+    assert check_transition("baru", "perlu_info", "tempat kejadian belum jelas")
+
+
+def test_a_destination_or_register_entry_beside_another_status_is_refused():
+    with pytest.raises(WorkflowError, match="destination_not_allowed"):
+        check_transition("dikaji", "perlu_info", "tanya saksi", destination="bkn")
+    with pytest.raises(WorkflowError, match="register_not_allowed"):
+        check_transition(
+            "dikaji", "ditindaklanjuti", "ke BKN", "bkn", ("001/Reg", date(2024, 11, 20))
+        )
 
 
 def test_a_status_change_needs_a_note_and_taking_up_needs_a_destination():
