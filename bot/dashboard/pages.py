@@ -31,6 +31,7 @@ from bot.dashboard.auth import (
     optional_officer,
     start_session,
 )
+from bot.dashboard.assignment import assignee_names
 from bot.dashboard.own_account import address_throttle
 from bot.dashboard.ticket_page import refused, refused_code, render_ticket
 from bot.dashboard.views import (
@@ -244,6 +245,7 @@ def router() -> APIRouter:
                 "categories": [c.key for c in CATEGORIES],
                 "regions": region_choices(netra, officer),
                 "office_name": offices.name(officer.office_code),
+                "assignees": assignee_names(session, (t.assignee_id for t in page.rows)),
             },
         )
 
