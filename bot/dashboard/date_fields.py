@@ -24,6 +24,7 @@ from handlers.dates import parse_date
 ui.LABELS.update(
     {
         "date_hint": ("hh/bb/tttt", "dd/mm/yyyy"),
+        "date_example": ("mis. 17/10/2024", "e.g. 17/10/2024"),
         "date_unread": (
             "Tanggal tidak terbaca: tulis seperti 17/10/2024.",
             "Date not understood: write it like 17/10/2024.",

@@ -40,6 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "op_save": ("Simpan", "Save"),
     "op_lang": ("Bahasa ringkasan", "Digest language"),
     "op_history": ("Riwayat ringkasan", "Digest history"),
+    "op_no_history": ("Belum ada ringkasan yang dikirim.", "No digest sent yet."),
     "op_preview": ("Pratinjau ringkasan hari ini", "Preview of today's digest"),
     "op_resend": ("Kirim ulang ringkasan hari ini", "Re-send today's digest"),
     "op_unreachable": (

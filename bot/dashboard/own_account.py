@@ -58,13 +58,13 @@ ui.LABELS.update(
         "inbox_search": ("Cari", "Search"),
         "inbox_search_hint": ("Kode atau kata, mis. camat", "Code or word, e.g. camat"),
         "inbox_search_help": (
-            "Cari kode tiket (atau awalnya) atau kata utuh dari uraian, jabatan/nama terlapor "
-            "dan tempat; beberapa kata: semuanya harus ada. Potongan kata tidak dicari.",
-            "Search a ticket code (or its beginning) or whole words of the description, the "
-            "accused's position/name and the place; several words: all must occur. Parts of "
-            "words are not searched.",
+            "Kode tiket, atau kata utuh dari uraian, terlapor dan tempat (semua kata harus "
+            "ada; potongan kata tidak dicari).",
+            "A ticket code, or whole words of the description, the accused and the place (all "
+            "words must occur; parts of words are not searched).",
         ),
         "inbox_reported": ("Pelaporan", "Reported"),
+        "inbox_more_filters": ("Saring lebih lanjut", "More filters"),
         "inbox_assignee": ("Petugas", "Assignee"),
         "inbox_assignee_me": ("Saya", "Me"),
         "inbox_assignee_none": ("Belum ditugaskan", "Unassigned"),
