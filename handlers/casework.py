@@ -317,7 +317,7 @@ def _grant_extension(session: Session, ticket: Ticket, now: datetime, windows: W
 
 
 def take(session: Session, *, officer: Officer, ticket: Ticket, now: datetime) -> bool:
-    """"Ambil": the officer becomes the ticket's assignee; False if they already were.
+    """Take ("Ambil"): the officer becomes the ticket's assignee; False if they already were.
 
     Only a ticket of the officer's own office: a Bawaslu Provinsi sees the tickets escalated
     to it but does not take over a kab/kota's casework by assigning itself.
@@ -337,7 +337,7 @@ def take(session: Session, *, officer: Officer, ticket: Ticket, now: datetime) -
 
 
 def release(session: Session, *, officer: Officer, ticket: Ticket, now: datetime) -> bool:
-    """"Lepas": the assignee gives the ticket back to the office; False if not theirs."""
+    """Release ("Lepas"): the assignee gives the ticket back to the office; False if not theirs."""
     if ticket.office_code != officer.office_code:
         raise WorkflowError("not_own_office")
     if ticket.assignee_id != officer.id:

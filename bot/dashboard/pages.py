@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from sqlmodel import Session
 
 from bot.dashboard import ui
+from bot.dashboard.assignment import assignee_names
 from bot.dashboard.auth import (
     PASSWORD_PATH,
     CsrfChecked,
@@ -31,7 +32,6 @@ from bot.dashboard.auth import (
     optional_officer,
     start_session,
 )
-from bot.dashboard.assignment import assignee_names
 from bot.dashboard.own_account import address_throttle
 from bot.dashboard.ticket_page import refused, refused_code, render_ticket
 from bot.dashboard.views import (
