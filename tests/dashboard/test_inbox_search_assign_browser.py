@@ -1,6 +1,7 @@
-"""The inbox as an officer works it, in Chromium on a phone and a laptop: searching the words of
-reports (kept encrypted), taking a ticket ("Ambil") from the row and from the ticket page, and
-date filters read and typed the Indonesian way. Each page is checked with axe-core."""
+"""The inbox and ticket page as an officer works them, in Chromium on a phone and a laptop:
+searching the words of reports (kept encrypted), taking a ticket ("Ambil") from the row and
+from the ticket page, date filters read and typed the Indonesian way, and a refused identity
+reveal or re-seal that keeps what was typed. Each page is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.runtime import Netra
+from storage.models import Ticket
 from tests.fakes.axe import assert_accessible
 from tests.fakes.dashboard import file_ticket, login, make_officer, serve, size
-from tests.fakes.reporter import HAPPY_PATH
+from tests.fakes.identity import (
+    ADDRESS,
+    NAME,
+    NIK,
+    OFFICE,
+    PASSPHRASE,
+    PHONE,
+    give_office_key,
+    submit,
+)
+from tests.fakes.reporter import HAPPY_PATH, ScriptedReporter
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -143,3 +156,45 @@ def test_date_filters_are_typed_and_read_back_the_indonesian_way(
         page.goto(f"{served.base_url}/dashboard/audit?date_from=1/1/2020")
         assert page.get_by_label("Dari tanggal").input_value() == "01/01/2020"
         assert page.locator("#date_from-read").inner_text() == "Rabu, 1 Januari 2020"
+
+
+def test_a_refused_reveal_or_reseal_keeps_what_was_typed_and_says_why(
+    netra: Netra, page: Any, shots: Path
+) -> None:
+    give_office_key(netra)
+    reporter = ScriptedReporter(netra, "reveal-refused")
+    submit(reporter)
+    reporter.says("Ya, lampirkan identitas")
+    for value in (NAME, NIK, ADDRESS, PHONE, "segel"):
+        reporter.says(value)
+    with netra.session() as session:
+        code = session.exec(select(Ticket.code)).one()
+    reason = "Registrasi laporan resmi oleh divisi penanganan"
+    with serve(netra) as served:
+        login(page, served.base_url, make_officer(netra, OFFICE))
+        ticket_url = f"{served.base_url}/dashboard/tickets/{code}"
+        page.goto(ticket_url)
+        page.select_option("#reveal-form select[name=reason_category]", "laporan_resmi")
+        page.fill("#reveal-form textarea[name=reason]", reason)
+        page.fill("#reveal-form input[name=passphrase]", "bukan kata sandinya")
+        with page.expect_response(f"{ticket_url}/identity/reveal") as answer:
+            page.click("#reveal-form button[type=submit]")
+        assert answer.value.status == 422  # the page itself, not a redirect
+        assert "Kata sandi salah" in page.inner_text("#reveal-error")
+        assert page.input_value("#reveal-form textarea[name=reason]") == reason
+        assert page.input_value("#reveal-form select[name=reason_category]") == "laporan_resmi"
+        assert page.input_value("#reveal-form input[name=passphrase]") == ""  # never echoed
+        assert "bukan kata sandinya" not in page.content() and NIK not in page.content()
+        page.screenshot(path=str(shots / f"reveal-refused-{size(page)}.png"), full_page=True)
+        no_spill(page)
+        assert_accessible(page, f"refused reveal {size(page)}")
+
+        page.fill("#reseal-form input[name=office_code]", "99.99")
+        page.fill("#reseal-form input[name=passphrase]", PASSPHRASE)
+        with page.expect_response(f"{ticket_url}/identity/reseal") as answer:
+            page.click("#reseal-form button[type=submit]")
+        assert answer.value.status == 422
+        assert "Tidak dapat dilakukan" in page.inner_text("#reseal-error")
+        assert page.input_value("#reseal-form input[name=office_code]") == "99.99"
+        page.goto(f"{ticket_url}/identity/reseal")  # the form's address opened: the ticket
+        page.wait_for_url(ticket_url)
