@@ -15,16 +15,7 @@ from bot.runtime import Netra
 from storage.models import Ticket
 from tests.fakes.axe import assert_accessible
 from tests.fakes.dashboard import file_ticket, login, make_officer, serve, size
-from tests.fakes.identity import (
-    ADDRESS,
-    NAME,
-    NIK,
-    OFFICE,
-    PASSPHRASE,
-    PHONE,
-    give_office_key,
-    submit,
-)
+from tests.fakes.identity import NIK, OFFICE, PASSPHRASE, give_office_key, submit_with_identity
 from tests.fakes.reporter import HAPPY_PATH, ScriptedReporter
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -162,11 +153,7 @@ def test_a_refused_reveal_or_reseal_keeps_what_was_typed_and_says_why(
     netra: Netra, page: Any, shots: Path
 ) -> None:
     give_office_key(netra)
-    reporter = ScriptedReporter(netra, "reveal-refused")
-    submit(reporter)
-    reporter.says("Ya, lampirkan identitas")
-    for value in (NAME, NIK, ADDRESS, PHONE, "segel"):
-        reporter.says(value)
+    submit_with_identity(ScriptedReporter(netra, "reveal-refused"))
     with netra.session() as session:
         code = session.exec(select(Ticket.code)).one()
     reason = "Registrasi laporan resmi oleh divisi penanganan"
