@@ -25,6 +25,10 @@ ui.LABELS.update(
     {
         "date_hint": ("hh/bb/tttt", "dd/mm/yyyy"),
         "date_example": ("mis. 17/10/2024", "e.g. 17/10/2024"),
+        "err_date_unread": (
+            "Tanggal tidak terbaca: tulis seperti 17/10/2024.",
+            "Date not understood: write it like 17/10/2024.",
+        ),
         "date_unread": (
             "Tanggal tidak terbaca: tulis seperti 17/10/2024.",
             "Date not understood: write it like 17/10/2024.",
@@ -94,3 +98,4 @@ def typed(day: date | datetime | None) -> str:
 
 
 ui.TEMPLATES.env.filters.update(typed_day=typed, short_when=_short_when)
+ui.TEMPLATES.env.globals["read_day"] = read_day
