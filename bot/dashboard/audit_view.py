@@ -63,8 +63,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 ui.LABELS.update(
     {
         "audit_filter_action": ("Tindakan", "Action"),
-        "audit_filter_ticket": ("Kode tiket", "Ticket code"),
-        "audit_unknown_ticket": ("Kode tiket tidak ditemukan.", "No ticket with that code."),
+        "audit_filter_ticket": ("Kode laporan", "Report code"),
+        "audit_unknown_ticket": ("Kode laporan tidak ditemukan.", "No report with that code."),
         "audit_filter_who": ("Petugas (nama pengguna)", "Officer (username)"),
         "audit_unknown_who": ("Nama pengguna tidak ditemukan.", "No officer with that username."),
         "audit_from": ("Dari tanggal", "From"),

@@ -45,7 +45,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ret_lift": ("Cabut penahanan hukum", "Lift the legal hold"),
     "ret_reason": ("Alasan penahanan", "Reason for the hold"),
     "ret_holds": ("Penahanan hukum", "Legal holds"),
-    "ret_code": ("Kode tiket", "Ticket code"),
+    "ret_code": ("Kode laporan", "Report code"),
     "ret_none": ("Tidak ada tiket yang ditahan.", "No ticket is on hold."),
     "ret_error": (
         "Tiket tidak ditemukan (atau sudah dihancurkan), atau alasan kurang dari 10 karakter.",
