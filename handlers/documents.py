@@ -106,7 +106,8 @@ def _blank(match: re.Match[bytes]) -> bytes:
 def _strip_pdf(data: bytes) -> bytes:
     try:
         return _rewrite_pdf(data)
-    except pikepdf.PdfError as error:  # PasswordError included
+    except Exception as error:  # a reporter's file must never break the turn
+        # PdfError (damaged beyond repair), PasswordError, or qpdf's own surprises.
         log.info("PDF not rewritten (%s); blanking plain-text author fields only", type(error))
         return _blank_pdf(data)
 

@@ -55,38 +55,54 @@ def strip_video_metadata(data: bytes) -> bytes:
     return bytes(out)
 
 
-def boxes(data: bytes | bytearray, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+def _boxes(
+    data: bytes | bytearray, start: int, end: int, *, lenient: bool = False
+) -> list[tuple[bytes, int, int, int]]:
     """The boxes in ``data[start:end]`` as (type, start, header length, size).
 
-    Raises ``NotIsoMedia`` when a size is impossible, so a caller changes nothing.
+    Raises ``NotIsoMedia`` when a size is impossible, so a caller changes nothing; ``lenient``
+    instead stops there (a file cut short, or a vendor's trailer after the last box).
     """
     found: list[tuple[bytes, int, int, int]] = []
     at = start
     while at < end:
-        if end - at < 8:
-            raise NotIsoMedia(f"{end - at} stray bytes at {at}")
-        size, kind = struct.unpack_from(">I4s", data, at)
-        header = 8
-        if size == 1:
-            if end - at < 16:
-                raise NotIsoMedia(f"truncated large size at {at}")
-            (size,) = struct.unpack_from(">Q", data, at + 8)
-            header = 16
-        elif size == 0:
-            size = end - at  # "to the end of the enclosing box / file"
-        if kind == b"uuid":
-            header += 16
-        if size < header or at + size > end:
-            raise NotIsoMedia(f"box {kind!r} at {at} claims {size} bytes")
-        found.append((kind, at, header, size))
-        at += size
+        try:
+            box = _box_at(data, at, end)
+        except NotIsoMedia:
+            if lenient:
+                break
+            raise
+        found.append(box)
+        at += box[3]
     return found
 
 
+def _box_at(data: bytes | bytearray, at: int, end: int) -> tuple[bytes, int, int, int]:
+    if end - at < 8:
+        raise NotIsoMedia(f"{end - at} stray bytes at {at}")
+    size, kind = struct.unpack_from(">I4s", data, at)
+    header = 8
+    if size == 1:
+        if end - at < 16:
+            raise NotIsoMedia(f"truncated large size at {at}")
+        (size,) = struct.unpack_from(">Q", data, at + 8)
+        header = 16
+    elif size == 0:
+        size = end - at  # "to the end of the enclosing box / file"
+    if kind == b"uuid":
+        header += 16
+    if size < header or at + size > end:
+        raise NotIsoMedia(f"box {kind!r} at {at} claims {size} bytes")
+    return kind, at, header, size
+
+
 def _clean(data: bytearray, start: int, end: int, *, top: bool = False) -> None:
-    found = boxes(data, start, end)
+    """Free, zero and descend, in place; inside ``moov`` every size must add up exactly."""
+    found = _boxes(data, start, end, lenient=top)
     if top and (not found or found[0][0] not in _FIRST):
         raise NotIsoMedia("does not start like an ISO media or QuickTime file")
+    if top and not any(kind == b"moov" for kind, *_ in found):
+        raise NotIsoMedia("no readable moov box")
     for kind, at, header, size in found:
         if kind in _DROPPED or (kind == b"uuid" and _is_xmp(data, at, header)):
             _to_free(data, at, header, size)
