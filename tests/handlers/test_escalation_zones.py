@@ -11,8 +11,10 @@ from handlers.casework import escalate_overdue
 from storage.db import run_in_transaction
 from storage.models import Ticket, TicketEvent
 from storage.workflow import Windows
+from tests.fakes.dashboard import file_ticket
 
-OFFICES = {"WIB": "32.73", "WITA": "52.06", "WIT": "91.71"}  # Kota Bandung, Kab. Bima, Jayapura
+OFFICES = {"WIB": "32.73", "WITA": "52.06", "WIT": "91.71"}
+PLACES = {"WIB": "Kota Bandung", "WITA": "Kab. Bima", "WIT": "Kota Jayapura"}
 PROVINCE = {"32.73": "32", "52.06": "52", "91.71": "91"}
 # Thursday 10 October 2024, 03:00 UTC: 10.00 WIB, 11.00 WITA, 12.00 WIT; the same local day
 # everywhere. Three days on, each office's window closes at 23:59:59 on Sunday 13 October, its
@@ -21,27 +23,13 @@ RECEIVED = datetime(2024, 10, 10, 3, 0, tzinfo=UTC)
 SUNDAY = datetime(2024, 10, 13, tzinfo=UTC)
 
 
-def _file(netra, office: str, code: str, *, received: datetime = RECEIVED) -> None:
-    def work(session):
-        session.add(
-            Ticket(
-                code=code,
-                receipt_hash="x",
-                office_code=office,
-                region_code=office,
-                category="medsos",
-                institution_level="kabkota",
-                incident_date=received.date(),
-                learned_date=received.date(),
-                status="baru",
-                created_at=received,
-                updated_at=received,
-                accused_position="camat",
-                description="kampanye",
-            )
-        )
-
-    run_in_transaction(netra.db, work)
+def _file(netra, zone: str, reporter: str, *, received: datetime = RECEIVED) -> str:
+    """A report filed through the engine at ``received``, about a place in ``zone``."""
+    code = file_ticket(netra, reporter, region=PLACES[zone], at=received)
+    with netra.session() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.code == code)).one()
+        assert ticket.office_code == OFFICES[zone]
+    return code
 
 
 def _escalate(netra, now: datetime) -> list[str]:
@@ -52,10 +40,7 @@ def _escalate(netra, now: datetime) -> list[str]:
 
 @pytest.fixture
 def tickets(netra) -> dict[str, str]:
-    codes = {"WIB": "BDG-ACE", "WITA": "BMA-ACE", "WIT": "JPR-ACE"}
-    for zone, code in codes.items():
-        _file(netra, OFFICES[zone], code)
-    return codes
+    return {zone: _file(netra, zone, f"zone-{zone}") for zone in OFFICES}
 
 
 @pytest.mark.parametrize(
@@ -93,9 +78,9 @@ def test_escalation_goes_to_each_office_province_once(netra, tickets):
 def test_a_batch_spans_zones_and_stops_at_its_limit(netra):
     # Three overdue tickets in each zone: batches of 4, 4 and 1, then nothing. (On PostgreSQL a
     # locking subquery re-run inside the UPDATE once marked 6 in a batch of 4.)
-    for office in OFFICES.values():
+    for zone in OFFICES:
         for n in range(3):
-            _file(netra, office, f"{office[:2]}{n}-ACE", received=RECEIVED - timedelta(days=3))
+            _file(netra, zone, f"batch-{zone}-{n}", received=RECEIVED - timedelta(days=3))
     now = SUNDAY.replace(hour=17, minute=30)
 
     def batch(limit: int) -> list[str]:
