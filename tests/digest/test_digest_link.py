@@ -62,32 +62,32 @@ def _link(text: str) -> str:
     return found[0]
 
 
+def _questioned(session: Session, received: float, asked: float, answered: float) -> str:
+    """A ticket in perlu_info (hours before 07.00 WIB): asked, and answered (after 07.00 when
+    ``answered`` is negative: then the question is still open at the digest)."""
+    ticket = make_ticket(
+        session,
+        office=JAKARTA,
+        created_at=SEVEN_WIB - timedelta(hours=received),
+        status="perlu_info",
+        info_requested_at=SEVEN_WIB - timedelta(hours=asked),
+    )
+    add_followup(
+        session, ticket, SEVEN_WIB - timedelta(hours=asked), SEVEN_WIB - timedelta(hours=answered)
+    )
+    return ticket.code
+
+
 def _office_day(session: Session) -> dict[str, str]:
     """One ticket per section of Jakarta's digest, and tickets it must not list."""
     seven = SEVEN_WIB
-    answered = make_ticket(
-        session,
-        office=JAKARTA,
-        created_at=seven - timedelta(hours=30),
-        status="perlu_info",
-        info_requested_at=seven - timedelta(hours=20),
-    )
-    add_followup(session, answered, seven - timedelta(hours=20), seven - timedelta(hours=2))
-    asked = make_ticket(
-        session,
-        office=JAKARTA,
-        created_at=seven - timedelta(hours=40),
-        status="perlu_info",
-        info_requested_at=seven - timedelta(hours=30),
-    )
-    add_followup(session, asked, seven - timedelta(hours=30), seven + timedelta(days=3))
     return {
         "overdue": make_ticket(session, office=JAKARTA, created_at=seven - timedelta(days=10)).code,
         "due_soon": make_ticket(
             session, office=JAKARTA, created_at=seven - timedelta(days=3, hours=-3), status="dikaji"
         ).code,
-        "answered": answered.code,
-        "asked": asked.code,
+        "answered": _questioned(session, received=30, asked=20, answered=2),
+        "asked": _questioned(session, received=40, asked=30, answered=-72),
         "window_closing": make_ticket(
             session,
             office=JAKARTA,
