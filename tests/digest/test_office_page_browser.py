@@ -133,3 +133,14 @@ def test_an_office_page_links_shows_history_previews_resends_and_unlinks(
         _fits(page, "the unlinked office")
         assert_accessible(page, f"office page unlinked {size(page)}")
         page.screenshot(path=str(shots / f"dash-office-unlinked-{size(page)}.png"), full_page=True)
+
+        # The preview's link opens the inbox on the digest's tickets, and says so.
+        text = preview.inner_text()
+        listed = {line[2:].split(" · ")[0] for line in text.splitlines() if line.startswith("• ")}
+        page.goto(f"{base}/dashboard/{text.rsplit('/dashboard/', 1)[1]}")
+        expect(page.locator("#digest-filter")).to_contain_text("ringkasan harian")
+        rows = page.locator("table.inbox tbody tr")
+        assert {rows.nth(i).get_attribute("data-code") for i in range(rows.count())} == listed
+        _fits(page, "the inbox of a digest")
+        assert_accessible(page, f"inbox of a digest {size(page)}")
+        page.screenshot(path=str(shots / f"dash-digest-inbox-{size(page)}.png"), full_page=True)
