@@ -100,6 +100,9 @@ class Criteria:
     # Hashed whole words (``storage.search_terms``): all must occur in the ticket's text. With
     # ``code`` as well, a ticket matches either way ("camat" may also begin a code).
     terms: tuple[str, ...] = ()
+    # Only the tickets a daily digest listed (``storage.digest.listed_in_digest``): the
+    # digest's link opens the inbox on exactly what the digest said.
+    within: ColumnElement[bool] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ class Listing:
             where.append(_code_clause(c.code))
         elif c.terms:
             where.append(_terms_clause(c.terms))
+        if c.within is not None:
+            where.append(c.within)
         return where
 
     def statement(

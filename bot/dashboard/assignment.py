@@ -30,16 +30,19 @@ ui.LABELS.update(
     {
         "assignee": ("Petugas", "Assignee"),
         "assign_me": ("Ambil", "Take"),
-        "assign_me_long": ("Ambil tiket ini (tugaskan ke saya)", "Take this ticket (assign to me)"),
+        "assign_me_long": (
+            "Ambil laporan ini (tugaskan ke saya)",
+            "Take this report (assign to me)",
+        ),
         "assign_release": ("Lepas", "Release"),
         "assign_nobody": ("Belum ada", "Nobody yet"),
         "assign_you": ("Anda", "You"),
-        "assign_take_label": ("Ambil tiket {code}", "Take ticket {code}"),
+        "assign_take_label": ("Ambil laporan {code}", "Take report {code}"),
         "event_assigned": ("Diambil", "Taken"),
         "event_unassigned": ("Dilepas", "Released"),
         "err_not_own_office": (
-            "Hanya tiket kantor Anda sendiri yang dapat diambil.",
-            "Only a ticket of your own office can be taken.",
+            "Hanya laporan kantor Anda sendiri yang dapat diambil.",
+            "Only a report of your own office can be taken.",
         ),
     }
 )

@@ -58,9 +58,9 @@ ui.LABELS.update(
         "inbox_search": ("Cari", "Search"),
         "inbox_search_hint": ("Kode atau kata, mis. camat", "Code or word, e.g. camat"),
         "inbox_search_help": (
-            "Kode tiket, atau kata utuh dari uraian, terlapor dan tempat (semua kata harus "
+            "Kode laporan, atau kata utuh dari uraian, terlapor dan tempat (semua kata harus "
             "ada; potongan kata tidak dicari).",
-            "A ticket code, or whole words of the description, the accused and the place (all "
+            "A report code, or whole words of the description, the accused and the place (all "
             "words must occur; parts of words are not searched).",
         ),
         "inbox_reported": ("Pelaporan", "Reported"),

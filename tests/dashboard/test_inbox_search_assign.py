@@ -76,7 +76,7 @@ def test_only_the_tickets_own_office_may_take_it_and_taking_over_is_audited(netr
 
     refused = province.post(f"/dashboard/tickets/{code}/assign", data={"csrf_token": province.csrf})
     assert refused.status_code == 422
-    assert "Hanya tiket kantor Anda sendiri yang dapat diambil." in refused.text
+    assert "Hanya laporan kantor Anda sendiri yang dapat diambil." in refused.text
     assert 'id="assign-form"' not in refused.text  # no button where it cannot work
     unseen = dompu.post(f"/dashboard/tickets/{code}/assign", data={"csrf_token": dompu.csrf})
     assert unseen.status_code == 404

@@ -84,7 +84,7 @@ def test_an_officer_takes_a_ticket_from_the_inbox_and_gives_it_back_on_its_page(
         login(page, served.base_url, who)
         row = page.locator(f"tr[data-code='{first}']")
         assert "Belum ada" in row.locator("td.assignee").inner_text()
-        row.get_by_role("button", name=f"Ambil tiket {first}").click()
+        row.get_by_role("button", name=f"Ambil laporan {first}").click()
         page.wait_for_url(f"{served.base_url}/dashboard/")
         assert "Anda" in page.locator(f"tr[data-code='{first}'] td.assignee").inner_text()
         other = page.locator(f"tr[data-code='{second}'] td.assignee")
@@ -109,7 +109,7 @@ def test_an_officer_takes_a_ticket_from_the_inbox_and_gives_it_back_on_its_page(
 
         page.goto(f"{served.base_url}/dashboard/audit")
         audit = page.locator("table.audit").inner_text()
-        assert "Mengambil tiket" in audit and "Melepas tiket" in audit
+        assert "Mengambil laporan" in audit and "Melepas laporan" in audit
 
 
 def test_date_filters_are_typed_and_read_back_the_indonesian_way(
