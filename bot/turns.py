@@ -58,6 +58,15 @@ class BatchResult:
     poll: bool = False
 
 
+def _settle(future: asyncio.Future[Outcome], result: Outcome | BaseException | None) -> None:
+    if future.done():
+        return  # the caller went away (client disconnected)
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    elif result is not None:
+        future.set_result(result)
+
+
 class Courier(Protocol):
     """The outbox sender as the batcher sees it (``bot.sender.OutboxSender``)."""
 
@@ -119,13 +128,12 @@ class TurnBatcher:
         if outcome is not None and self.courier is not None:
             self.courier.hand_off(outcome.queued, poll=outcome.poll)
         for i, pending in enumerate(batch):
-            if pending.future.done():
-                continue  # the caller went away (client disconnected)
             result = outcome.results[i] if outcome is not None else error
-            if isinstance(result, BaseException):
-                pending.future.set_exception(result)
-            elif result is not None:
-                pending.future.set_result(result)
+            own = pending.future.get_loop()
+            if own is loop:
+                _settle(pending.future, result)
+            else:  # a caller on another event loop (tests with several clients)
+                own.call_soon_threadsafe(_settle, pending.future, result)
         self._start(loop)
 
     # --- on a turn thread ----------------------------------------------------------------
