@@ -146,8 +146,8 @@ class Settings(BaseSettings):
     retention_tidak_ditindaklanjuti_days: int = Field(
         default=180, ge=1, alias="NETRA_RETENTION_TIDAK_DITINDAKLANJUTI_DAYS"
     )
-    # A reporter identity no ticket, draft, subscription or waiting reply needs (e.g. after
-    # opting out) is deleted after this many days of silence.
+    # A reporter identity no ticket, draft, subscription or waiting reply needs is deleted after
+    # this many days of silence (a Telegram/WhatsApp subscriber's goes at once on opting out).
     retention_idle_identity_days: int = Field(
         default=1, ge=1, alias="NETRA_RETENTION_IDLE_IDENTITY_DAYS"
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, delete, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -146,6 +146,8 @@ def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.attempts += 1
     session.add(message)
+    if message.id is not None:
+        purge_forgotten(session, [message.id])
 
 
 def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
@@ -160,6 +162,25 @@ def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
             sent_at=now,
             claimed_until=None,
             attempts=col(OutboxMessage.attempts) + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    purge_forgotten(session, ids)
+
+
+def purge_forgotten(session: Session, ids: list[int]) -> None:
+    """Delete, among ``ids`` just sent or given up, the replies to a person already forgotten.
+
+    Only the engine writes replies, always with their reporter; a reply without one was
+    detached when its person opted out (``storage.optout``) and holds the only copy of their
+    address, so it does not wait for the sent-rows schedule.
+    """
+    session.execute(
+        delete(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.reply).is_(True),
+            col(OutboxMessage.reporter_id).is_(None),
         )
         .execution_options(synchronize_session=False)
     )
@@ -196,6 +217,9 @@ def mark_failed(
     message.last_error = error[:MAX_ERROR_CHARS]
     message.claimed_until = None
     session.add(message)
+    if message.id is not None:
+        session.flush()
+        purge_forgotten(session, [message.id])
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 900.0) -> timedelta:

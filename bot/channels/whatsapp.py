@@ -55,6 +55,7 @@ from handlers.types import Attachment, Inbound, Outcome, Reply
 from storage import outbox
 from storage.db import run_in_transaction
 from storage.models import OutboxMessage, Reporter
+from storage.optout import RECIPIENT_KEY
 
 log = logging.getLogger(__name__)
 # twilio's HTTP client logs every request at INFO; keep that chatter out of Netra's logs.
@@ -447,6 +448,18 @@ class Recipient:
     has_held: bool
 
 
+def _detached(payload: dict[str, Any]) -> Recipient | None:
+    """A reply to a person forgotten when they opted out carries what their row would say."""
+    about = payload.get(RECIPIENT_KEY)
+    if not isinstance(about, dict):
+        return None
+    try:
+        last = datetime.fromisoformat(str(about["last_inbound_at"]))
+    except (KeyError, ValueError):
+        return None
+    return Recipient(str(about.get("lang", "id")), _aware(last), False)
+
+
 class TwilioTransport:
     """Sends outbox payloads through Twilio's Messages API, respecting the 24-hour window.
 
@@ -510,6 +523,8 @@ class TwilioTransport:
             )
             return
         recipient = await asyncio.to_thread(self.recipient, address)
+        if recipient.last_inbound_at is None:
+            recipient = _detached(payload) or recipient
         if not self.window_open(recipient, utcnow()):
             await self._outside_window(to, recipient, payload)
             return
