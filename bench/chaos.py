@@ -15,9 +15,11 @@ started again on the same port. With two processes, updates reach them like thro
 balancer (each attempt to the next one) and either may be killed. Each reporter retries like
 Telegram does: the *same* update (same ``update_id``) until it gets a 2xx.
 
-At each kill the campaign counts the replies in flight: outbox rows leased to a sender and not
-yet recorded as sent (read just after the kill, so it includes the live process's leases with
-two processes: an upper bound). Only those may reach a reporter twice. At the end it prints,
+At each kill the campaign notes the replies in flight: outbox rows leased to a sender and not
+yet recorded as sent, read just after the kill. Those the killed process held are the ones sent
+again only once their lease ran out (a live process records its own within moments), so at the
+end the bound counts the noted rows sent after their lease's end, or never. Only those may reach
+a reporter twice. At the end it prints,
 per leg: tickets filed against reporters (lost or duplicated tickets), replies missing and
 replies received twice (told apart by their text, so one cannot hide the other), the in-flight
 bound, and a verdict: 0 lost, 0 duplicated tickets, 0 missing replies, duplicates <= bound.
@@ -38,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,7 +75,10 @@ class Figures:
     duplicate_replies: int = 0
     seconds: float = 0.0
     processes: int = 1
-    in_flight: int = 0  # replies leased and not recorded at the kills: the bound on duplicates
+    # Outbox rows leased at each kill (id -> lease end): the killed sender's share of them is
+    # what may be sent twice.
+    leases: dict[int, datetime] = field(default_factory=dict)
+    in_flight: int = 0  # the killed senders' unrecorded rows: the bound on duplicates
 
     @property
     def lost(self) -> int:
@@ -180,13 +185,14 @@ async def _killer(
         server = random.choice(servers)
         server.kill()
         figures.kills += 1
-        figures.in_flight += await asyncio.to_thread(_leased, db_url, datetime.now(UTC))
+        figures.leases.update(await asyncio.to_thread(_leased, db_url, datetime.now(UTC)))
         await server.start()
 
 
-def _leased(db_url: str, at: datetime) -> int:
-    """Outbox rows a sender has claimed and not recorded (sent or failed) at ``at``."""
-    from sqlmodel import Session, col, func, select
+def _leased(db_url: str, at: datetime) -> dict[int, datetime]:
+    """Outbox rows a sender had claimed and not recorded (sent or failed) at ``at``: those of
+    the killed process, and with two processes also the live one's."""
+    from sqlmodel import Session, col, select
 
     from storage.db import make_engine
     from storage.models import OutboxMessage
@@ -194,14 +200,51 @@ def _leased(db_url: str, at: datetime) -> int:
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            query = select(func.count()).where(
-                col(OutboxMessage.status) == "pending",
-                col(OutboxMessage.claimed_until).is_not(None),
-                col(OutboxMessage.claimed_until) > at,
-            )
-            return int(session.exec(query).one())
+            rows = session.exec(
+                select(OutboxMessage.id, OutboxMessage.claimed_until).where(
+                    col(OutboxMessage.status) == "pending",
+                    col(OutboxMessage.claimed_until).is_not(None),
+                    col(OutboxMessage.claimed_until) > at,
+                )
+            ).all()
+            return {i: _utc(until) for i, until in rows if i is not None and until is not None}
     finally:
         engine.dispose()
+
+
+def _in_flight_at_kills(db_url: str, leases: dict[int, datetime]) -> int:
+    """Of the rows leased at a kill, those sent only after their lease ran out: the killed
+    sender's (a live sender records its own within moments, long before its lease ends).
+    A row never recorded as sent counts too, so this stays an upper bound."""
+    from sqlmodel import Session, col, select
+
+    from storage.db import make_engine
+    from storage.models import OutboxMessage
+
+    if not leases:
+        return 0
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            sent = dict(
+                session.exec(
+                    select(OutboxMessage.id, OutboxMessage.sent_at).where(
+                        col(OutboxMessage.id).in_(list(leases))
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    count = 0
+    for row_id, until in leases.items():
+        sent_at = sent.get(row_id)
+        if sent_at is None or _utc(sent_at) >= until:
+            count += 1
+    return count
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _count_tickets(db_url: str) -> int:
@@ -321,6 +364,7 @@ async def run(
             figures.missing_replies += max(0, len(set(learned)) - distinct)
             figures.duplicate_replies += max(0, len(texts) - distinct - repeats)
         figures.tickets = _count_tickets(db_url) - 1  # the learner's own ticket
+        figures.in_flight = _in_flight_at_kills(db_url, figures.leases)
     finally:
         for server in servers:
             server.stop()
