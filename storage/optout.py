@@ -11,7 +11,7 @@ stay for that purpose. So, at once:
 
 The confirmation must still reach them. Replies waiting to go to a forgotten person are kept as
 replies without a reporter: each carries the only copy of the address, encrypted, and is
-deleted the moment it is sent or given up (``storage.outbox.purge_forgotten``).
+deleted the moment it is sent or given up (``storage.outbox.is_forgotten``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ from datetime import UTC, datetime
 from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
-from storage import broadcasts
+from storage import broadcasts, outbox
 from storage.models import BroadcastDelivery, Conversation, OutboxMessage, Reporter, Ticket
 
 NOT_YET_SENT = ("pending", "waiting")
-# In a detached reply's payload: the forgotten person's language and last message time.
-RECIPIENT_KEY = "recipient"
 
 
 def skip_pending_broadcasts(session: Session, reporter_id: int, *, now: datetime) -> int:
@@ -86,7 +84,7 @@ def forget_subscriber(session: Session, reporter: Reporter) -> bool:
         # A held reply could never be released without a reporter row; the person has just
         # written, so the window is open: send it now.
         row.status = "pending"
-        row.payload = {**row.payload, RECIPIENT_KEY: about}
+        row.payload = {**row.payload, outbox.FORGOTTEN_RECIPIENT: about}
         session.add(row)
     session.flush()
     # The database cascades: conversation, subscription, deliveries, sent outbox rows, throttle

@@ -55,7 +55,6 @@ from handlers.types import Attachment, Inbound, Outcome, Reply
 from storage import outbox
 from storage.db import run_in_transaction
 from storage.models import OutboxMessage, Reporter
-from storage.optout import RECIPIENT_KEY
 
 log = logging.getLogger(__name__)
 # twilio's HTTP client logs every request at INFO; keep that chatter out of Netra's logs.
@@ -450,7 +449,7 @@ class Recipient:
 
 def _detached(payload: dict[str, Any]) -> Recipient | None:
     """A reply to a person forgotten when they opted out carries what their row would say."""
-    about = payload.get(RECIPIENT_KEY)
+    about = payload.get(outbox.FORGOTTEN_RECIPIENT)
     if not isinstance(about, dict):
         return None
     try:

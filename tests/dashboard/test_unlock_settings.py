@@ -24,15 +24,9 @@ def settings(settings: Settings) -> Settings:
 
 def _reveal(client, code: str, passphrase: str) -> str:
     """The flash the ticket page is sent back with, or "shown" when the identity was shown."""
-    response = client.post(
-        f"/dashboard/tickets/{code}/identity/reveal",
-        data={
-            "passphrase": passphrase,
-            "reason_category": "laporan_resmi",
-            "reason": REVEAL_REASON,
-            "csrf_token": client.csrf,
-        },
-    )
+    form = {"reason_category": "laporan_resmi", "reason": REVEAL_REASON}
+    form |= {"passphrase": passphrase, "csrf_token": client.csrf}
+    response = client.post(f"/dashboard/tickets/{code}/identity/reveal", data=form)
     if response.status_code == 200:
         return "shown"
     assert response.status_code == 303

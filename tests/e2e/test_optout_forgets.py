@@ -18,7 +18,6 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.broadcasts import BroadcastRunner
 from bot.channels.telegram import RateLimiter, TelegramTransport
 from bot.channels.whatsapp import TwilioTransport
 from bot.runtime import Netra
@@ -30,9 +29,9 @@ from storage.models import (
     Reporter,
     Subscriber,
     Ticket,
-    metadata,
 )
-from tests.broadcasts.test_runner import approved
+from tests.bot.test_whatsapp import _raw_database
+from tests.broadcasts.test_runner import approved, run_until_done, runner
 from tests.e2e.test_channels import (  # noqa: F401  (fixtures: the fakes and their settings)
     PUBLIC,
     Driver,
@@ -45,7 +44,6 @@ from tests.e2e.test_channels import (  # noqa: F401  (fixtures: the fakes and th
 )
 from tests.fakes.reporter import HAPPY_PATH
 from tests.fakes.served_app import ServedApp
-from tests.fakes.subscribers import MIDDAY, running_clock
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.fakes.twilio_api import FakeTwilio
 from tests.fakes.whatsapp_user import WhatsAppUser
@@ -104,16 +102,6 @@ def _stored_identity(netra: Netra, driver: Driver) -> tuple[int, str, str]:
     return rid, str(raw_lookup), str(raw_address)
 
 
-def _raw_database(netra: Netra) -> str:
-    """Every stored value as the database holds it (no decryption)."""
-    parts: list[str] = []
-    with netra.db.connect() as conn:
-        for table in metadata.sorted_tables:
-            for row in conn.execute(text(f'SELECT * FROM "{table.name}"')):
-                parts.append(repr(tuple(row)))
-    return "\n".join(parts)
-
-
 def _database_file_bytes(netra: Netra) -> bytes | None:
     """SQLite's file after a checkpoint (deleted cells are zeroed: secure_delete); None on PG."""
     if netra.db.dialect.name != "sqlite":
@@ -143,37 +131,7 @@ def _queued_broadcast(netra: Netra) -> int:
 
 
 def _run_broadcasts(netra: Netra, bot_api: FakeBotAPI, broadcast_id: int) -> Broadcast:
-    import asyncio
-    import time
-
-    runner = BroadcastRunner(
-        netra.db,
-        netra.settings,
-        _transports(netra, bot_api),
-        clock=running_clock(MIDDAY),
-        poll=0.05,
-    )
-
-    async def go() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(runner.run_forever(stop))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            with netra.session() as session:
-                found = session.get(Broadcast, broadcast_id)
-                if found is not None and found.status == "done":
-                    break
-        stop.set()
-        await task
-        for transport in runner.transports.values():
-            await transport.close()
-
-    asyncio.run(go())
-    with netra.session() as session:
-        found = session.get(Broadcast, broadcast_id)
-        assert found is not None
-        return found
+    return run_until_done(runner(netra, _transports(netra, bot_api)), netra, broadcast_id, 10)
 
 
 def _everything_received(driver: Driver, bot_api: FakeBotAPI, fake_twilio: FakeTwilio) -> str:
