@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, delete, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,23 @@ LEASE = timedelta(seconds=30)
 MAX_ERROR_CHARS = 300
 # Real failures (not 429s) before a row is given up as failed: ~2 hours of backoff in all.
 MAX_ATTEMPTS = 12
+# ``session.info`` key set by a caller that will send the replies itself once it committed
+# (``bot.turns``): a ``HandOff``. Its replies are inserted already leased to that process, so no
+# claim is needed; if the process dies first, the lease runs out and any sender claims them.
+HAND_OFF = "outbox_hand_off"
+
+
+class HandOff:
+    """The transports the committing process sends itself, and every row queued meanwhile."""
+
+    def __init__(self, transports: frozenset[str]) -> None:
+        self.transports = transports
+        self.rows: list[OutboxMessage] = []
+
+
+# In the payload of a reply to a person forgotten when they opted out: their language and last
+# message time, which a transport would otherwise read from the reporter row.
+FORGOTTEN_RECIPIENT = "recipient"
 
 
 def enqueue(
@@ -38,6 +55,8 @@ def enqueue(
 ) -> OutboxMessage:
     """Queue one message. ``reply``: it answers the reporter's own message and goes out at
     once; otherwise it is bulk (notification, follow-up, broadcast) under the shared budget."""
+    hand_off: HandOff | None = session.info.get(HAND_OFF)
+    leased = hand_off is not None and reply and transport in hand_off.transports
     message = OutboxMessage(
         transport=transport,
         reporter_id=reporter_id,
@@ -46,9 +65,36 @@ def enqueue(
         next_attempt_at=now,
         created_at=now,
         reply=reply,
+        claimed_until=now + LEASE if leased else None,
     )
     session.add(message)
+    if hand_off is not None:
+        hand_off.rows.append(message)
     return message
+
+
+def keep_order(session: Session, rows: list[OutboxMessage], mine: frozenset[int]) -> None:
+    """Give the poller back the handed-off rows of any reporter who has other pending rows
+    (a retry waiting, a bulk notice queued), except rows this process is sending itself
+    (``mine``, sent before them in order): a reply must never overtake an earlier message."""
+    leased = [m for m in rows if m.claimed_until is not None and m.reporter_id is not None]
+    if not leased:
+        return
+    session.flush()
+    new = [m.id for m in rows]
+    waiting = set(
+        session.exec(
+            select(OutboxMessage.reporter_id).where(
+                col(OutboxMessage.reporter_id).in_({m.reporter_id for m in leased}),
+                OutboxMessage.status == "pending",
+                col(OutboxMessage.id).not_in([*new, *mine]),
+            )
+        )
+    )
+    given_back = [m for m in leased if m.reporter_id in waiting]
+    release(session, [m.id for m in given_back if m.id is not None])
+    for m in given_back:
+        m.claimed_until = None
 
 
 def claim(
@@ -146,6 +192,8 @@ def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.attempts += 1
     session.add(message)
+    if is_forgotten(message):
+        session.delete(message)
 
 
 def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
@@ -163,6 +211,34 @@ def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    purge_forgotten(session, ids)
+
+
+def is_forgotten(message: OutboxMessage) -> bool:
+    """A reply to a person forgotten when they opted out (``storage.optout``): it holds the
+    only copy of their address, so it goes as soon as it is sent or given up, not on the
+    sent-rows schedule."""
+    return message.reporter_id is None and FORGOTTEN_RECIPIENT in message.payload
+
+
+def purge_forgotten(session: Session, ids: list[int]) -> None:
+    """Delete, among ``ids`` just recorded, the replies to a forgotten person.
+
+    The mark is inside the encrypted payload, so only rows without a reporter (never a
+    reporter's own reply or notice) are read to look for it.
+    """
+    candidates = session.exec(
+        select(OutboxMessage.id, OutboxMessage.payload).where(
+            col(OutboxMessage.id).in_(ids), col(OutboxMessage.reporter_id).is_(None)
+        )
+    ).all()
+    doomed = [i for i, payload in candidates if FORGOTTEN_RECIPIENT in payload]
+    if doomed:
+        session.execute(
+            delete(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(doomed))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_retry(
@@ -196,6 +272,8 @@ def mark_failed(
     message.last_error = error[:MAX_ERROR_CHARS]
     message.claimed_until = None
     session.add(message)
+    if is_forgotten(message):
+        session.delete(message)
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 900.0) -> timedelta:

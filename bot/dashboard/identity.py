@@ -13,15 +13,18 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
 from sqlmodel import Session
 
+from bot.config import Settings
 from bot.dashboard import ui
-from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession
+from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
 from bot.dashboard.followup import reading_session
 from bot.dashboard.ticket_page import refused
 from bot.runtime import utcnow
@@ -31,6 +34,7 @@ from storage.identity import (
     REASON_MIN,
     REVEAL_REASONS,
     IdentityError,
+    UnlockLimits,
     awaiting_reseal,
     claim_unlock,
     finish_unlock,
@@ -144,21 +148,52 @@ FLASHES = (
     "err_busy",
 )
 
-# Each unlock runs scrypt with 128 MiB: a burst of them must not exhaust the server's memory.
-MAX_CONCURRENT_UNLOCKS = 2
+# How long a passphrase try waits for a free slot before the officer is told to retry.
 UNLOCK_WAIT_SECONDS = 10.0
-_unlock_slots = threading.BoundedSemaphore(MAX_CONCURRENT_UNLOCKS)
+# One semaphore per cap, shared by every request of the process.
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
 
 
-@contextmanager
-def unlock_slot() -> Iterator[bool]:
-    """One of the few concurrent passphrase checks, or False when none frees up in time."""
-    acquired = _unlock_slots.acquire(timeout=UNLOCK_WAIT_SECONDS)
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            _unlock_slots.release()
+@dataclass(frozen=True)
+class Unlocking:
+    """The settings' limits on passphrase tries, and this process's slots for running them.
+
+    Each unlock runs scrypt with 128 MiB: a burst of them must not exhaust the server's memory,
+    so at most ``NETRA_UNLOCK_MAX_CONCURRENT`` run at once.
+    """
+
+    limits: UnlockLimits
+    slots: threading.BoundedSemaphore
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        """One of the few concurrent passphrase checks, or False when none frees up in time."""
+        acquired = self.slots.acquire(timeout=UNLOCK_WAIT_SECONDS)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                self.slots.release()
+
+
+def unlocking_for(settings: Settings) -> Unlocking:
+    cap = settings.unlock_max_concurrent
+    with _slots_lock:
+        slots = _slots.setdefault(cap, threading.BoundedSemaphore(cap))
+    limits = UnlockLimits(
+        per_officer=settings.unlock_officer_max_failures,
+        per_key=settings.unlock_key_max_failures,
+        lockout=timedelta(minutes=settings.unlock_lockout_minutes),
+    )
+    return Unlocking(limits, slots)
+
+
+def _unlocking(request: Request) -> Unlocking:
+    return unlocking_for(netra_of(request).settings)
+
+
+UnlockingDep = Annotated[Unlocking, Depends(_unlocking)]
 
 
 @pass_context
@@ -192,6 +227,7 @@ def router() -> APIRouter:
         request: Request,
         session: DbSession,
         officer: CurrentOfficer,
+        unlocking: UnlockingDep,
         passphrase: Annotated[str, Form(max_length=1000)] = "",
         reason_category: Annotated[str, Form(max_length=40)] = "",
         reason: Annotated[str, Form(max_length=2000)] = "",
@@ -205,7 +241,7 @@ def router() -> APIRouter:
             return refused(request, session, officer, ticket, "reveal", held, f"idn_{flash}")
 
         try:
-            with unlock_slot() as free:
+            with unlocking.slot() as free:
                 if not free:
                     return refuse("err_busy")
                 result = reveal_identity(
@@ -216,6 +252,7 @@ def router() -> APIRouter:
                     reason_category=reason_category,
                     reason=reason,
                     now=utcnow(),
+                    limits=unlocking.limits,
                 )
         except IdentityError as exc:
             return refuse("err_reason" if "reason" in str(exc) else "err_refused")
@@ -232,6 +269,7 @@ def router() -> APIRouter:
         request: Request,
         session: DbSession,
         officer: CurrentOfficer,
+        unlocking: UnlockingDep,
         passphrase: Annotated[str, Form(max_length=1000)] = "",
         office_code: Annotated[str, Form(max_length=8)] = "",
     ) -> Response:
@@ -242,7 +280,8 @@ def router() -> APIRouter:
         row = sealed_identity_for(session, ticket.id)
         outcome = "err_refused"
         if row is not None and row.office_code == officer.office_code:
-            outcome = _reseal(session, officer, ticket, passphrase, office_code.strip())
+            target = office_code.strip()
+            outcome = _reseal(session, officer, unlocking, ticket, passphrase, target)
         if outcome == "ok_resealed":
             return _back(ticket.code, outcome)
         held = {"office_code": office_code}  # never the passphrase
@@ -273,6 +312,7 @@ def router() -> APIRouter:
         sealed_id: int,
         session: DbSession,
         officer: CurrentOfficer,
+        unlocking: UnlockingDep,
         passphrase: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
         """After a reassignment: the old office re-seals to wherever the ticket now is."""
@@ -282,22 +322,34 @@ def router() -> APIRouter:
             raise HTTPException(404, "Not Found")
         if ticket.office_code == officer.office_code:
             raise HTTPException(404, "Not Found")
-        outcome = _reseal(session, officer, ticket, passphrase, ticket.office_code)
+        outcome = _reseal(session, officer, unlocking, ticket, passphrase, ticket.office_code)
         return RedirectResponse(f"/dashboard/identities?idf={outcome}", status_code=303)
 
     return api
 
 
-def _reseal(session: Session, officer: Any, ticket: Ticket, passphrase: str, target: str) -> str:
+def _reseal(
+    session: Session,
+    officer: Any,
+    unlocking: Unlocking,
+    ticket: Ticket,
+    passphrase: str,
+    target: str,
+) -> str:
     """Re-seal to ``target``; the outcome as a flash key ("ok_resealed", "err_…")."""
-
     now = utcnow()
     if session.get(Office, target) is None:
         return "err_refused"
-    with unlock_slot() as free:
+    with unlocking.slot() as free:
         if not free:
             return "err_busy"
-        attempt = claim_unlock(session, officer=officer, office_code=officer.office_code, now=now)
+        attempt = claim_unlock(
+            session,
+            officer=officer,
+            office_code=officer.office_code,
+            now=now,
+            limits=unlocking.limits,
+        )
         if attempt is None:
             session.rollback()
             return "err_locked"
