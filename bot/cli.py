@@ -82,6 +82,15 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
     print("database is at the newest revision")
 
 
+def cmd_db_reindex_search(settings: Settings, args: argparse.Namespace) -> None:
+    from storage.search_terms import reindex_all
+
+    netra = _netra(settings)
+    netra.prepare_database()
+    count = reindex_all(netra.session)
+    print(f"indexed the words of {count} tickets for the inbox search")
+
+
 def cmd_keys_generate(settings: Settings, args: argparse.Namespace) -> None:
     print("# Put these in the environment (or .env). Keep them secret and backed up:")
     print("# losing NETRA_IDENTITY_KEYS or NETRA_CONTENT_KEYS makes stored reports unreadable.")
@@ -175,6 +184,9 @@ def parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    db.add_parser(
+        "reindex-search", help="hash the words of tickets filed before the inbox's text search"
+    ).set_defaults(func=cmd_db_reindex_search)
 
     keys = sub.add_parser("keys", help="encryption keys").add_subparsers(
         dest="keys_command", required=True

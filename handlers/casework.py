@@ -220,6 +220,7 @@ def reassign(
     ticket.office_code = target.code
     ticket.escalated_at = None
     ticket.escalated_to = None
+    ticket.assignee_id = None  # an officer of the old office cannot work it any more
     ticket.updated_at = now
     session.add(ticket)
     return event
@@ -342,3 +343,39 @@ def _grant_extension(session: Session, ticket: Ticket, now: datetime, windows: W
     zone = ZoneInfo(office.timezone if office else "Asia/Jakarta")
     if extension_granted(ticket.created_at, now, windows, zone):
         ticket.info_requested_at = now
+
+
+def take(session: Session, *, officer: Officer, ticket: Ticket, now: datetime) -> bool:
+    """Take ("Ambil"): the officer becomes the ticket's assignee; False if they already were.
+
+    Only a ticket of the officer's own office: a Bawaslu Provinsi sees the tickets escalated
+    to it but does not take over a kab/kota's casework by assigning itself.
+    """
+    if ticket.office_code != officer.office_code:
+        raise WorkflowError("not_own_office")
+    if ticket.assignee_id == officer.id:
+        return False
+    before = session.get(Officer, ticket.assignee_id) if ticket.assignee_id else None
+    ticket.assignee_id = officer.id
+    ticket.updated_at = now
+    session.add(ticket)
+    session.add(TicketEvent(ticket_id=_id(ticket), at=now, kind="assigned", officer_id=officer.id))
+    detail = f"from={before.username}" if before is not None else None
+    audit.record(session, "assign", now=now, officer=officer, ticket_id=ticket.id, detail=detail)
+    return True
+
+
+def release(session: Session, *, officer: Officer, ticket: Ticket, now: datetime) -> bool:
+    """Release ("Lepas"): the assignee gives the ticket back to the office; False if not theirs."""
+    if ticket.office_code != officer.office_code:
+        raise WorkflowError("not_own_office")
+    if ticket.assignee_id != officer.id:
+        return False
+    ticket.assignee_id = None
+    ticket.updated_at = now
+    session.add(ticket)
+    session.add(
+        TicketEvent(ticket_id=_id(ticket), at=now, kind="unassigned", officer_id=officer.id)
+    )
+    audit.record(session, "unassign", now=now, officer=officer, ticket_id=ticket.id)
+    return True

@@ -24,12 +24,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, literal_column, not_, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, false, literal_column, not_, or_, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from storage.models import Ticket
+from storage.models import Ticket, TicketTerm
 from storage.regions import Region, RegionDirectory, office_timezone
 from storage.tickets import format_code
 from storage.workflow import OPEN_STATUSES, Windows, escalation_cutoff
@@ -97,6 +97,9 @@ class Criteria:
     assignee_id: int | None = None
     unassigned: bool = False
     code: str | None = None  # a whole ticket code or its beginning, as typed
+    # Hashed whole words (``storage.search_terms``): all must occur in the ticket's text. With
+    # ``code`` as well, a ticket matches either way ("camat" may also begin a code).
+    terms: tuple[str, ...] = ()
     # Only the tickets a daily digest listed (``storage.digest.listed_in_digest``): the
     # digest's link opens the inbox on exactly what the digest said.
     within: ColumnElement[bool] | None = field(default=None, compare=False)
@@ -252,8 +255,12 @@ class Listing:
             where.append(col(Ticket.assignee_id) == c.assignee_id)
         if c.unassigned:
             where.append(col(Ticket.assignee_id).is_(None))
-        if c.code:
+        if c.code and c.terms:
+            where.append(or_(_code_clause(c.code), _terms_clause(c.terms)))
+        elif c.code:
             where.append(_code_clause(c.code))
+        elif c.terms:
+            where.append(_terms_clause(c.terms))
         if c.within is not None:
             where.append(c.within)
         return where
@@ -387,6 +394,18 @@ def _code_clause(text: str) -> ColumnElement[bool]:
     prefix = cleaned if len(cleaned) <= 3 else f"{cleaned[:3]}-{cleaned[3:]}"
     # Only letters, digits and the dash reach LIKE: nothing to escape.
     return col(Ticket.code).like(f"{prefix}%") if prefix.isascii() else false()
+
+
+def _terms_clause(terms: Sequence[str]) -> ColumnElement[bool]:
+    """Every word present: one primary-key range of ``ticket_term`` per word."""
+    return and_(
+        *(
+            col(Ticket.id).in_(
+                select(TicketTerm.ticket_id).where(col(TicketTerm.term_hash) == term)
+            )
+            for term in terms
+        )
+    )
 
 
 def _listed(row: Any) -> Listed:

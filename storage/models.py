@@ -344,6 +344,30 @@ class TicketEvent(SQLModel, table=True):
     evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
 
 
+class TicketTerm(SQLModel, table=True):
+    """One word of a ticket's free text, as a keyed hash: the inbox's text search.
+
+    The text itself is stored only encrypted, so a search cannot read it without decrypting
+    every row. Instead each normalised word of the description, the accused's position and
+    name, and the place is kept as an HMAC under a key derived for this purpose
+    (``storage.search_terms``); a search hashes the officer's words the same way and matches
+    whole words. Shredded with the text by retention.
+    """
+
+    __tablename__ = "ticket_term"
+
+    term_hash: str = Field(primary_key=True, max_length=32)
+    ticket_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("ticket.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+            nullable=False,
+        )
+    )
+
+
 class AuditLog(SQLModel, table=True):
     """Append-only record of who did what to which ticket; never any ticket content."""
 

@@ -9,7 +9,7 @@ destroys, in one transaction per ticket:
   phone number once no other ticket or conversation needs it;
 - the evidence: file contents, file names and links (kind and size stay, for statistics);
 - the free text: the accused's position and name, the description, witnesses, and every note,
-  question and answer of the timeline.
+  question and answer of the timeline, and the hashed words of the inbox's text search.
 
 What stays is what statistics need (category, office, region, dates, status) and an audit
 entry. The ciphertext is deleted or overwritten, not the keys (which protect every other
@@ -35,6 +35,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
 )
+from storage.search_terms import forget_ticket
 
 CLOSED_STATUSES = ("selesai", "tidak_ditindaklanjuti")
 SHREDDED_TEXT = ""  # what the non-null free-text columns hold once shredded
@@ -163,6 +164,7 @@ def shred_ticket(session: Session, ticket_id: int, *, now: datetime) -> bool:
         update(TicketEvent).where(col(TicketEvent.ticket_id) == ticket_id).values(body=None)
     )
     session.execute(delete(SealedIdentity).where(col(SealedIdentity.ticket_id) == ticket_id))
+    forget_ticket(session, ticket_id)  # the words' hashes go with the words
     audit.record(
         session,
         "ticket_shredded",

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from storage.crypto import ReceiptHasher, normalise_readable, readable_token
 from storage.models import Evidence, StatusAttempt, Ticket
+from storage.search_terms import index_ticket
 
 STATUSES = ("baru", "dikaji", "perlu_info", "ditindaklanjuti", "selesai", "tidak_ditindaklanjuti")
 CODE_LENGTH = 6
@@ -87,6 +88,7 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
+    index_ticket(session, ticket)  # the inbox's word search (the text itself stays encrypted)
     if new.evidence_ids:
         for evidence in session.exec(
             select(Evidence).where(

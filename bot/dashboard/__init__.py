@@ -56,6 +56,7 @@ EXTENSIONS = (
     "bot.dashboard.retention",
     "bot.dashboard.own_account",
     "bot.dashboard.ticket_page",
+    "bot.dashboard.assignment",
 )
 
 

@@ -40,6 +40,9 @@ from storage.officers import (
 from storage.tickets import STATUSES
 from storage.workflow import OPEN_STATUSES
 
+# What the officers page calls the roles (the stored keys stay "officer" and "admin").
+ui.LABELS.update({"role_officer": ("Petugas", "Officer"), "role_admin": ("Admin", "Admin")})
+
 
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)

@@ -177,7 +177,13 @@ def router() -> APIRouter:
         overdue: Annotated[
             bool, Query(description="only open tickets past their processing window")
         ] = False,
-        q: Annotated[str | None, Query(description="a ticket code or its beginning")] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                description="a ticket code or its beginning, or whole words of the report "
+                "(all must occur; no parts of words)"
+            ),
+        ] = None,
         assignee: Annotated[str | None, Query(description='"me", "none" or an officer id')] = None,
         sort: Annotated[
             str, Query(description="received | deadline | updated (overdue tickets come first)")

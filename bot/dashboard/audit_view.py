@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 from sqlmodel import Session, col, select
 
 from bot.dashboard import ui
+from bot.dashboard.date_fields import Unread, read_day, unread_fields, unread_text
 from bot.dashboard.views import Offices
 from storage.models import AuditLog, Evidence, Officer, Ticket
 
@@ -59,10 +60,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "broadcast_pause": ("Menjeda pengingat", "Paused a reminder"),
     "broadcast_resume": ("Melanjutkan pengingat", "Resumed a reminder"),
     "broadcast_cancel": ("Membatalkan pengingat", "Cancelled a reminder"),
+    "assign": ("Mengambil laporan", "Took a report"),
+    "unassign": ("Melepas laporan", "Released a report"),
 }
 ui.LABELS.update(
     {
         "audit_filter_action": ("Tindakan", "Action"),
+        "audit_assign_from": ("dari {who}", "from {who}"),
         "audit_filter_ticket": ("Kode laporan", "Report code"),
         "audit_unknown_ticket": ("Kode laporan tidak ditemukan.", "No report with that code."),
         "audit_filter_who": ("Petugas (nama pengguna)", "Officer (username)"),
@@ -107,6 +111,10 @@ class Chosen:
     since: datetime | None = None
     until: datetime | None = None
     unknown: str | None = None
+    unread: Unread = ()  # date fields typed but not readable
+
+    def unread_text(self, name: str) -> str:
+        return unread_text(self.unread, name)
 
     @classmethod
     def parse(
@@ -146,6 +154,7 @@ class Chosen:
                 else None
             ),
             unknown=unknown,
+            unread=unread_fields(date_from=start, date_to=end),
         )
 
     def query(self) -> dict[str, str]:
@@ -160,10 +169,7 @@ class Chosen:
 
 
 def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
+    return read_day(text)
 
 
 def action_label(action: str, lang: str) -> str:
@@ -231,6 +237,8 @@ def readable_detail(action: str, detail: str, lang: str, evidence: dict[int, int
         return f"{_status(before, lang)} → {_status(after, lang)}"
     if action == "reassign" and arrow:
         return f"{before} → {after}"
+    if action == "assign" and detail.startswith("from="):
+        return say(lang, "audit_assign_from", who=detail.removeprefix("from="))
     if action == "reclassify" and detail:
         return "; ".join(ui.category_label(k, lang) for k in detail.split(","))
     if action in ("view_evidence", "download_evidence") and detail.startswith("evidence="):

@@ -2,7 +2,9 @@
 
 A reveal answers the POST itself with the identity (no redirect, no storage, ``no-store``
 headers): it exists only in that one response. The passphrase and the reason text are never
-logged or stored; the audit log gets the reason's category and length.
+logged or stored; the audit log gets the reason's category and length. A refused reveal or
+re-seal answers with the ticket page itself (422, ``ticket_page.refused``) saying why, with
+the reason or target office as typed, never the passphrase.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.config import Settings
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
 from bot.dashboard.followup import reading_session
+from bot.dashboard.ticket_page import refused
 from bot.runtime import utcnow
 from storage import audit
 from storage.access import ticket_for
@@ -232,10 +235,15 @@ def router() -> APIRouter:
         ticket = ticket_for(session, officer, code)
         if ticket is None or ticket.id is None or sealed_identity_for(session, ticket.id) is None:
             raise HTTPException(404, "Not Found")
+        held = {"reason_category": reason_category, "reason": reason}  # never the passphrase
+
+        def refuse(flash: str) -> Response:
+            return refused(request, session, officer, ticket, "reveal", held, f"idn_{flash}")
+
         try:
             with unlocking.slot() as free:
                 if not free:
-                    return _back(ticket.code, "err_busy")
+                    return refuse("err_busy")
                 result = reveal_identity(
                     session,
                     ticket=ticket,
@@ -247,12 +255,10 @@ def router() -> APIRouter:
                     limits=unlocking.limits,
                 )
         except IdentityError as exc:
-            session.rollback()
-            refused = "err_reason" if "reason" in str(exc) else "err_refused"
-            return _back(ticket.code, refused)
+            return refuse("err_reason" if "reason" in str(exc) else "err_refused")
         session.commit()  # the audit row, whether or not the passphrase was right
         if result.identity is None:
-            return _back(ticket.code, f"err_{result.reason}")
+            return refuse(f"err_{result.reason}")
         return ui.render(
             request, "identity_reveal.html", {"code": ticket.code, "identity": result.identity}
         )
@@ -260,6 +266,7 @@ def router() -> APIRouter:
     @api.post("/tickets/{code}/identity/reseal", dependencies=[CsrfChecked])
     def post_reseal_here(
         code: str,
+        request: Request,
         session: DbSession,
         officer: CurrentOfficer,
         unlocking: UnlockingDep,
@@ -271,10 +278,21 @@ def router() -> APIRouter:
         if ticket is None or ticket.id is None:
             raise HTTPException(404, "Not Found")
         row = sealed_identity_for(session, ticket.id)
-        if row is None or row.office_code != officer.office_code:
-            return _back(ticket.code, "err_refused")
-        target = office_code.strip()
-        return _reseal(session, officer, unlocking, ticket, passphrase, target, ticket.code)
+        outcome = "err_refused"
+        if row is not None and row.office_code == officer.office_code:
+            target = office_code.strip()
+            outcome = _reseal(session, officer, unlocking, ticket, passphrase, target)
+        if outcome == "ok_resealed":
+            return _back(ticket.code, outcome)
+        held = {"office_code": office_code}  # never the passphrase
+        return refused(request, session, officer, ticket, "reseal", held, f"idn_{outcome}")
+
+    @api.get("/tickets/{code}/identity/{form}")
+    def identity_form_reloaded(code: str, form: str) -> Response:
+        """A refused identity form's address reloaded: the ticket page itself."""
+        if form not in ("reveal", "reseal"):
+            raise HTTPException(404, "Not Found")
+        return RedirectResponse(f"/dashboard/tickets/{code}", status_code=303)
 
     @api.get("/identities")
     def pending_page(request: Request, session: DbSession, officer: CurrentOfficer) -> Response:
@@ -304,7 +322,8 @@ def router() -> APIRouter:
             raise HTTPException(404, "Not Found")
         if ticket.office_code == officer.office_code:
             raise HTTPException(404, "Not Found")
-        return _reseal(session, officer, unlocking, ticket, passphrase, ticket.office_code, None)
+        outcome = _reseal(session, officer, unlocking, ticket, passphrase, ticket.office_code)
+        return RedirectResponse(f"/dashboard/identities?idf={outcome}", status_code=303)
 
     return api
 
@@ -316,19 +335,14 @@ def _reseal(
     ticket: Ticket,
     passphrase: str,
     target: str,
-    back_to: str | None,
-) -> Response:
-    def done(flash: str) -> RedirectResponse:
-        if back_to is not None:
-            return _back(back_to, flash)
-        return RedirectResponse(f"/dashboard/identities?idf={flash}", status_code=303)
-
+) -> str:
+    """Re-seal to ``target``; the outcome as a flash key ("ok_resealed", "err_…")."""
     now = utcnow()
     if session.get(Office, target) is None:
-        return done("err_refused")
+        return "err_refused"
     with unlocking.slot() as free:
         if not free:
-            return done("err_busy")
+            return "err_busy"
         attempt = claim_unlock(
             session,
             officer=officer,
@@ -338,7 +352,7 @@ def _reseal(
         )
         if attempt is None:
             session.rollback()
-            return done("err_locked")
+            return "err_locked"
         session.commit()  # the try is counted before the KDF runs (see ``claim_unlock``)
         try:
             reseal(session, ticket, passphrase, target, officer=officer, now=now)
@@ -355,13 +369,13 @@ def _reseal(
                 detail="reseal",
             )
             session.commit()
-            return done("err_wrong_passphrase")
+            return "err_wrong_passphrase"
         except IdentityError:
             session.rollback()
             finish_unlock(session, attempt, ok=False)
             session.commit()
-            return done("err_refused")
+            return "err_refused"
         finish_unlock(session, attempt, ok=True)
     session.commit()
     log.info("identity of a ticket re-sealed from %s to %s", officer.office_code, target)
-    return done("ok_resealed")
+    return "ok_resealed"

@@ -55,7 +55,16 @@ ui.LABELS.update(LABELS)
 # The inbox's search, assignee, sort and overdue controls (issue 12; queries in storage.listing).
 ui.LABELS.update(
     {
-        "inbox_search": ("Cari kode", "Search code"),
+        "inbox_search": ("Cari", "Search"),
+        "inbox_search_hint": ("Kode atau kata, mis. camat", "Code or word, e.g. camat"),
+        "inbox_search_help": (
+            "Kode laporan, atau kata utuh dari uraian, terlapor dan tempat (semua kata harus "
+            "ada; potongan kata tidak dicari).",
+            "A report code, or whole words of the description, the accused and the place (all "
+            "words must occur; parts of words are not searched).",
+        ),
+        "inbox_reported": ("Pelaporan", "Reported"),
+        "inbox_more_filters": ("Saring lebih lanjut", "More filters"),
         "inbox_assignee": ("Petugas", "Assignee"),
         "inbox_assignee_me": ("Saya", "Me"),
         "inbox_assignee_none": ("Belum ditugaskan", "Unassigned"),

@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from sqlmodel import Session
 
 from bot.dashboard import ui
+from bot.dashboard.assignment import assignee_names
 from bot.dashboard.auth import (
     PASSWORD_PATH,
     CsrfChecked,
@@ -31,6 +32,7 @@ from bot.dashboard.auth import (
     optional_officer,
     start_session,
 )
+from bot.dashboard.date_fields import read_day, unreadable
 from bot.dashboard.own_account import address_throttle
 from bot.dashboard.ticket_page import refused, refused_code, render_ticket
 from bot.dashboard.views import (
@@ -250,6 +252,7 @@ def router() -> APIRouter:
                 "categories": [c.key for c in CATEGORIES],
                 "regions": region_choices(netra, officer),
                 "office_name": offices.name(officer.office_code),
+                "assignees": assignee_names(session, (t.assignee_id for t in page.rows)),
             },
         )
 
@@ -351,12 +354,14 @@ def router() -> APIRouter:
         note: Annotated[str, Form(max_length=5000)] = "",
         destination: Annotated[str, Form(max_length=16)] = "",
         register_number: Annotated[str, Form(max_length=64)] = "",
-        register_date: Annotated[str, Form(max_length=10)] = "",
+        register_date: Annotated[str, Form(max_length=40)] = "",
     ) -> Response:
         ticket = ticket_for(session, officer, code)
         if ticket is None:
             raise _not_found()
         try:
+            if unreadable(register_date):  # typed as officers write it; unreadable: say so
+                raise WorkflowError("date_unread")
             casework.change_status(
                 session,
                 officer=officer,
@@ -527,10 +532,7 @@ def _facts(ticket: Ticket | Listed) -> tuple[object, ...]:
 
 
 def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return read_day(text)
 
 
 def _cell(value: object) -> str:

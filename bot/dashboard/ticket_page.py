@@ -24,7 +24,7 @@ from storage.workflow import DESTINATIONS, allowed_next
 
 # The forms that post to /dashboard/tickets/{code}/<form>; a GET there (a reload after a refused
 # form, the language switch) goes back to the ticket page.
-FORMS = ("status", "note", "reassign", "followup", "categories")
+FORMS = ("status", "note", "reassign", "followup", "categories", "assign")
 
 LABELS: dict[str, tuple[str, str]] = {
     "tk_report": ("Laporan", "Report"),
@@ -128,6 +128,7 @@ def render_ticket(
         "transitions": allowed_next(ticket.status),
         "destinations": DESTINATIONS,
         "offices": session.exec(select(Office).order_by(Office.code)).all(),
+        "assignee": session.get(Officer, ticket.assignee_id) if ticket.assignee_id else None,
         "held": held or {},
         "error_form": error_form,
         "error": ui.label(ui.lang_of(request), error) if error else None,

@@ -67,7 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "category": ("Kategori", "Category"),
     "region": ("Kab/Kota / wilayah", "Regency/city / region"),
     "received_from": ("Diterima sejak", "Received from"),
-    "received_to": ("sampai", "to"),
+    "received_to": ("Diterima sampai", "Received until"),
     "code": ("Kode", "Code"),
     "incident_date": ("Tanggal kejadian", "Incident date"),
     "learned_date": ("Tanggal diketahui", "Date learned"),

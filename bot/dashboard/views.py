@@ -14,16 +14,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import false
 from sqlmodel import Session, col, select
 
+from bot.dashboard.date_fields import Unread, read_day, unread_fields, unread_text
 from bot.runtime import Netra, utcnow
 from handlers.categories import CATEGORIES
 from storage.access import is_escalated_to
+from storage.crypto import READABLE_ALPHABET, normalise_readable
 from storage.digest import EDITIONS, SECTIONS, listed_in_digest
 from storage.listing import SORTS, Criteria, Listed, Listing, Page, Sort, Viewer, sorted_by_name
 from storage.listing import region_choices as listed_regions
 from storage.models import Evidence, Office, Officer, Ticket, TicketEvent
-from storage.tickets import STATUSES
+from storage.search_terms import query_hashes
+from storage.tickets import CODE_LENGTH, STATUSES
 from storage.workflow import Clocks, Windows, clocks
 
+SEARCH_MAX = 80  # characters of the inbox search: a code, or a few words
 INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PAGE_SIZE = 100
 
@@ -179,7 +183,7 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     overdue: bool = False
-    q: str | None = None  # a ticket code or its beginning
+    q: str | None = None  # a ticket code or its beginning, or whole words of the report
     assignee: str | None = None  # "me", "none" or an officer id
     sort: str = "received"
     order: str | None = None  # "asc" | "desc"; None: the sort's natural direction
@@ -187,6 +191,11 @@ class Filters:
     digest: date | None = None
     edition: str = "pagi"
     section: str | None = None
+    # Date fields typed but not readable as a date: (field name, what was typed).
+    unread: Unread = ()
+
+    def unread_text(self, name: str) -> str:
+        return unread_text(self.unread, name)
 
     @classmethod
     def parse(
@@ -216,13 +225,14 @@ class Filters:
             date_from=_date(date_from),
             date_to=_date(date_to),
             overdue=(overdue or "").lower() in ("1", "true", "on", "yes"),
-            q=(q or "").strip()[:16] or None,
+            q=" ".join((q or "").split())[:SEARCH_MAX] or None,
             assignee=who if who in ("me", "none") or who.isdigit() else None,
             sort=sort if sort in SORTS else "received",
             order=order if order in ("asc", "desc") else None,
             digest=_date(digest),
             edition=edition if edition in EDITIONS else "pagi",
             section=section if section in SECTIONS else None,
+            unread=unread_fields(date_from=date_from, date_to=date_to),
         )
 
     def criteria(self, officer: Officer) -> Criteria:
@@ -240,7 +250,8 @@ class Filters:
             overdue=self.overdue,
             assignee_id=assignee_id,
             unassigned=self.assignee == "none",
-            code=self.q,
+            code=self.q if self.q and could_be_code(self.q) else None,
+            terms=query_hashes(self.q),
         )
 
     def query(self) -> dict[str, str]:
@@ -263,11 +274,14 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
+def could_be_code(text: str) -> bool:
+    """Typed text that may be a ticket code or its beginning ("ACD", "acd-efh", "camat")."""
+    cleaned = normalise_readable(text)
+    return 0 < len(cleaned) <= CODE_LENGTH and all(ch in READABLE_ALPHABET for ch in cleaned)
+
+
 def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return read_day(text)
 
 
 def listing(

@@ -52,8 +52,8 @@ def test_an_admin_moves_polling_day_and_adds_a_revote_and_the_digest_follows(net
     )
     assert moved.status_code == 303
     page = admin.get(moved.headers["location"])
-    assert "Hari pemungutan suara: <b>2024-11-28</b>" in page.text
-    assert "diubah; bawaan 2024-11-27" in page.text
+    assert "Hari pemungutan suara: <b>Kamis, 28 November 2024</b>" in page.text
+    assert "diubah; bawaan Rabu, 27 November 2024" in page.text
 
     # Out of order: refused with the reason, the admin's dates still in the form, nothing saved.
     refused = admin.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from sqlmodel import select
 
@@ -69,20 +70,19 @@ def test_a_temuan_needs_its_register_entry_and_is_stored_as_a_column(netra, dash
     assert "Temuan memerlukan nomor dan tanggal register." in refused.text
     assert ">jadi temuan</textarea>" in refused.text
     assert _ticket(netra, code).status == "dikaji"
-    _post(
-        client,
-        code,
-        "status",
-        {
-            "status": "ditindaklanjuti",
-            "note": "dijadikan temuan",
-            "destination": "temuan",
-            "register_number": "001/Reg/TM/PB/Kab/22.06/XI/2024",
-            "register_date": "2024-11-21",
-        },
-    )
+    temuan = {
+        "status": "ditindaklanjuti",
+        "note": "dijadikan temuan",
+        "destination": "temuan",
+        "register_number": "001/Reg/TM/PB/Kab/22.06/XI/2024",
+    }
+    # The register date is typed as officers write it; an unreadable one is refused, kept.
+    unread = _post(client, code, "status", {**temuan, "register_date": "31/11/2024"})
+    assert unread.status_code == 422 and "Tanggal tidak terbaca" in unread.text
+    assert 'value="31/11/2024"' in unread.text
+    _post(client, code, "status", {**temuan, "register_date": "21/11/2024"})
     ticket = _ticket(netra, code)
-    assert ticket.destination == "temuan"
+    assert ticket.destination == "temuan" and ticket.destination_date == date(2024, 11, 21)
     assert ticket.destination_ref == "001/Reg/TM/PB/Kab/22.06/XI/2024"
     with netra.session() as session:
         bodies = [e.body for e in session.exec(select(TicketEvent))]

@@ -104,7 +104,11 @@ def test_reveal_shows_identity_once_and_audits_without_it(
             "csrf_token": client.csrf,
         },
     )
-    assert wrong.status_code == 303 and "err_wrong_passphrase" in wrong.headers["location"]
+    # Refused like every ticket form: the page itself, saying why, the reason kept as typed,
+    # the passphrase not echoed.
+    assert wrong.status_code == 422
+    assert 'id="reveal-error"' in wrong.text and "Kata sandi salah" in wrong.text
+    assert REVEAL_REASON in wrong.text and "bukan yang benar" not in wrong.text
 
     shown = client.post(
         f"/dashboard/tickets/{code}/identity/reveal",

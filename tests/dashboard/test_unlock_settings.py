@@ -6,6 +6,7 @@ import pytest
 
 from bot.config import Settings
 from bot.dashboard import identity as identity_pages
+from bot.dashboard import ui
 from tests.dashboard.test_followup_identity import REVEAL_REASON, local_reporter
 from tests.fakes.dashboard import http_login
 from tests.fakes.identity import OFFICE, PASSPHRASE, give_office_key
@@ -23,14 +24,19 @@ def settings(settings: Settings) -> Settings:
 
 
 def _reveal(client, code: str, passphrase: str) -> str:
-    """The flash the ticket page is sent back with, or "shown" when the identity was shown."""
+    """Why the ticket page refused the reveal ("err_locked", …), or "shown" when it was shown.
+
+    A refusal is the ticket page itself (422) with the reason beside the form.
+    """
     form = {"reason_category": "laporan_resmi", "reason": REVEAL_REASON}
     form |= {"passphrase": passphrase, "csrf_token": client.csrf}
     response = client.post(f"/dashboard/tickets/{code}/identity/reveal", data=form)
     if response.status_code == 200:
         return "shown"
-    assert response.status_code == 303
-    return response.headers["location"].rsplit("idf=", 1)[1]
+    assert response.status_code == 422 and 'id="reveal-error"' in response.text
+    said = [key for key in identity_pages.FLASHES if ui.label("id", f"idn_{key}") in response.text]
+    assert len(said) == 1, said
+    return said[0]
 
 
 def test_officer_is_locked_after_the_configured_wrong_passphrases(

@@ -26,3 +26,11 @@ def submit(reporter: ScriptedReporter) -> str:
     for answer in HAPPY_PATH:
         out = reporter.says(answer)
     return out
+
+
+def submit_with_identity(reporter: ScriptedReporter) -> None:
+    """File HAPPY_PATH's report and attach the formal identity, sealed to the office."""
+    submit(reporter)
+    reporter.says("Ya, lampirkan identitas")
+    for value in (NAME, NIK, ADDRESS, PHONE, "segel"):
+        reporter.says(value)

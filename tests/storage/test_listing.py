@@ -332,6 +332,10 @@ def test_no_office_scoped_statement_reads_the_whole_ticket_table(postgres_url: s
         Criteria(code="ACD-EFH"),
         Criteria(assignee_id=1),
         Criteria(region=BIMA, date_from=(NOW - timedelta(days=30)).date()),
+        # Word search (hashed words): one ticket_term range per word, inside the office lanes.
+        Criteria(terms=("a" * 32,)),
+        Criteria(terms=("a" * 32, "b" * 32), status="baru"),
+        Criteria(code="CAMAT", terms=("c" * 32,)),
     ]
     checked = 0
     with engine.connect() as conn:

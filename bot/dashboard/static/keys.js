@@ -20,6 +20,11 @@
     all[current].scrollIntoView({ block: "nearest" });
   }
 
+  // The inbox's further filters stay folded on a phone (the tickets come first) and open on
+  // a wider screen, where they fit beside each other.
+  const more = document.querySelector("details.more-filters");
+  if (more && window.matchMedia("(min-width: 701px)").matches) more.open = true;
+
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (event.key === "/") {
