@@ -154,6 +154,8 @@ def shred_ticket(session: Session, ticket_id: int, *, now: datetime) -> bool:
     ticket.accused_name = None
     ticket.description = SHREDDED_TEXT
     ticket.witnesses = None
+    ticket.place = None  # free text: a village and a venue can point at who was there
+    ticket.accused_nip = None
     session.add(ticket)
     session.execute(
         update(Evidence)

@@ -51,12 +51,19 @@ def _raw_text(netra: Netra) -> str:
 
 def test_expired_ticket_is_shredded_and_statistics_stay(netra):
     file_ticket(netra, "shred-1", photo=png())
+    with netra.session() as session:
+        filed = session.exec(select(Ticket)).one()
+        filed.place = "Balai Desa Sukamaju"
+        filed.accused_nip = "198501012010011001"
+        session.add(filed)
+        session.commit()
     closed = _close(netra, days_ago=netra.settings.retention_selesai_days + 1)
     assert shred_expired(netra) == 1
     with netra.session() as session:
         ticket = session.get(Ticket, closed.id)
         assert ticket.shredded_at is not None and ticket.reporter_id is None
         assert ticket.description == "" and ticket.accused_name is None
+        assert ticket.place is None and ticket.accused_nip is None
         assert (ticket.category, ticket.office_code, ticket.status) == (
             closed.category,
             closed.office_code,

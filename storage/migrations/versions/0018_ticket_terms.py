@@ -3,7 +3,7 @@
 Tickets filed before this revision have no rows until ``netra db reindex-search`` runs
 (it decrypts each ticket once, in batches, and writes the hashes).
 
-Revision ID: 0022
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-24
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0022'
+revision: str = '0018'
 down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
