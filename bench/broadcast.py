@@ -106,10 +106,21 @@ def _serve(port: int) -> None:
     transport = TelegramTransport(
         settings.telegram_bot_token.get_secret_value(),
         settings.telegram_api_base_url,
-        limiter=RateLimiter(overall_per_s=1e6, chat_per_s=1e6, chat_burst=10**6),
+        limiter=RateLimiter(chat_per_s=1e6, chat_burst=10**6),
     )
     app = create_app(netra, run_jobs=False, transports={"telegram": transport})
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+    profile = os.environ.get("BENCH_PROFILE")  # a file for the server's cProfile statistics
+    if not profile:
+        uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+        return
+    import cProfile
+
+    cProfile.runctx(
+        "uvicorn.run(app, host='127.0.0.1', port=port, access_log=False, log_level='warning')",
+        globals(),
+        {"uvicorn": uvicorn, "app": app, "port": port},
+        profile,
+    )
 
 
 # --- set-up in the parent ----------------------------------------------------------------------
@@ -225,6 +236,19 @@ def _broadcast_status(db_url: str, broadcast_id: int) -> tuple[str, bool]:
         ).one()
     engine.dispose()
     return str(row[0]), bool(row[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (to tell a starved server from a slow design)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _rss_mb(pid: int) -> float:
@@ -344,6 +368,7 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
             rejected_before = limit.rejected
             during = Phase()
             window_start = time.monotonic()
+            cpu_start = _cpu_seconds(proc.pid)
 
             async def sample() -> None:
                 while time.monotonic() - window_start < args.seconds:
@@ -355,6 +380,8 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
                 *(_talk(client, counter, c, args.seconds, during) for c in talkers),
             )
             window_end = time.monotonic()
+            cpu = _cpu_seconds(proc.pid) - cpu_start
+            load = _load()
             sent = sum(1 for t in counter.broadcast if window_start <= t <= window_end)
             _, materialized = await asyncio.to_thread(_broadcast_status, db_url, broadcast_id)
             print(f"all recipients written by the end of the window: {materialized}")
@@ -374,6 +401,10 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
         f"broadcast sent in window: {sent:,} in {seconds:.1f} s = {rate:.1f}/s "
         f"({100 * rate / configured:.1f}% of the broadcast rate {configured:.0f}/s, "
         f"{100 * rate / args.rate:.1f}% of the platform limit {args.rate}/s)"
+    )
+    print(
+        f"server CPU in the window: {cpu:.1f} s ({100 * cpu / seconds:.0f}% of one CPU, "
+        f"{1000 * cpu / max(1, sent):.2f} ms per broadcast message); load average {load}"
     )
     print(
         f"429 answers: {limit.rejected} in total, {limit.rejected - rejected_before} in the window"
