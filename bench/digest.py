@@ -3,11 +3,13 @@
     python -m bench digest                          # 10 k, then 1 M tickets
     python -m bench digest --tickets 1000000 --office 52.06 --office-tickets 1800
 
-Creates a throw-away database on the PostgreSQL server of ``BENCH_DATABASE_URL`` (default: the
-``TEST_DATABASE_URL`` tests use, or the local server), migrates it (with the digest's indexes),
-and seeds tickets in bulk with one ``INSERT … SELECT generate_series`` (the encrypted columns
-hold placeholder ciphertext: a digest never reads them). Tickets spread over the 553 offices and
-the last 120 days; older ones are mostly decided, as in practice.
+Each size gets a database on the PostgreSQL server of ``BENCH_DATABASE_URL`` (default: the
+``TEST_DATABASE_URL`` tests use, or the local server), ``netra_bench_digest_<size>``, kept
+between runs and reused while it holds the same seeded tickets (``--fresh`` rebuilds it). It is
+migrated (with the digest's indexes) and seeded in bulk with one ``INSERT … SELECT
+generate_series`` (the encrypted columns hold placeholder ciphertext: a digest never reads
+them). Tickets spread over the 553 offices and the last 120 days; older ones are mostly
+decided, as in practice.
 
 Printed:
 - the time to build and render (Telegram text and e-mail) all 553 digests of one morning, at
@@ -25,7 +27,6 @@ import argparse
 import os
 import statistics
 import time
-import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import create_engine, text
@@ -37,7 +38,7 @@ from handlers.digest_text import email_html, email_text, telegram_text
 from storage.calendar import cached_calendar
 from storage.crypto import BlindIndexer, KeyRing, Keys, generate_key, install_keys, parse_key
 from storage.db import make_engine, upgrade
-from storage.digest import Schedule, build_digest
+from storage.digest import Schedule, build_digest, build_digests
 from storage.models import Office
 from storage.offices import seed_offices
 from storage.regions import default_directory
@@ -99,6 +100,18 @@ CROSS JOIN LATERAL (
 """
 
 
+# What the hourly escalation job has done by the morning: open kab/kota tickets past their
+# window (roughly: older than 5 days) are marked for their province.
+ESCALATE_SQL = """
+UPDATE ticket SET escalated_to = office.parent_code,
+    escalated_at = ticket.created_at + interval '4 days'
+FROM office
+WHERE office.code = ticket.office_code AND office.level IN ('kabupaten', 'kota')
+    AND ticket.status IN ('baru', 'dikaji', 'perlu_info')
+    AND ticket.created_at < CAST(:as_of AS timestamptz) - interval '5 days'
+"""
+
+
 def _keys() -> None:
     install_keys(
         Keys(
@@ -125,25 +138,60 @@ def _seed(engine: Engine, first: int, last: int, skip: str, prefix: str) -> floa
                 "offices": count,
             },
         )
+        conn.execute(text(ESCALATE_SQL), {"as_of": AS_OF})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE ticket"))  # what autovacuum does in production
     return time.perf_counter() - started
 
 
+def _database(admin: Engine, admin_url: str, total: int, args: argparse.Namespace) -> Engine:
+    """The database of ``total`` tickets: reused when a previous run seeded it, else seeded."""
+    name = f"netra_bench_digest_{total}"
+    engine = make_engine(make_url(admin_url).set(database=name).render_as_string(False))
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is not None and not args.fresh:
+            upgrade(engine)  # a kept database gets the indexes added since it was seeded
+            with engine.connect() as db:
+                seeded = db.execute(text("SELECT count(*) FROM ticket")).scalar_one()
+                escalated = db.execute(
+                    text("SELECT count(*) FROM ticket WHERE escalated_to IS NOT NULL")
+                ).scalar_one()
+                if seeded == total and escalated:
+                    print(f"reusing {name} ({total:,} tickets)")
+                    return engine
+        engine.dispose()
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(admin_url).set(database=name).render_as_string(False))
+    upgrade(engine)
+    with Session(engine) as session:
+        seed_offices(session, default_directory())
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(
+            text(OWN_SQL), {"office": args.office, "count": args.office_tickets, "as_of": AS_OF}
+        )
+    took = _seed(engine, 1, total - args.office_tickets, args.office, "S")
+    print(f"seeded {total:,} tickets in {took:.1f} s")
+    return engine
+
+
 def _all_digests(engine: Engine) -> tuple[float, float, int]:
-    """(seconds querying, seconds querying and rendering, characters rendered) for all 553."""
+    """(seconds querying, seconds querying and rendering, characters rendered) for all 553,
+    built together as the daily job builds them."""
     calendar = cached_calendar()
     windows, schedule = Windows(), Schedule()
     started = time.perf_counter()
-    querying = 0.0
     chars = 0
     with Session(engine) as session:
-        for office in session.exec(select(Office)).all():
-            begun = time.perf_counter()
-            digest = build_digest(
-                session, office, DAY, windows=windows, calendar=calendar, schedule=schedule
-            )
-            querying += time.perf_counter() - begun
+        offices = session.exec(select(Office)).all()
+        digests = build_digests(
+            session, offices, DAY, windows=windows, calendar=calendar, schedule=schedule
+        )
+        querying = time.perf_counter() - started
+        assert len(digests) == len(offices)
+        for digest in digests.values():
             chars += len(telegram_text(digest, DEFAULT_BASE_URL))
             chars += len(email_text(digest, DEFAULT_BASE_URL))
             chars += len(email_html(digest, DEFAULT_BASE_URL))
@@ -174,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--office", default="52.06")
     parser.add_argument("--office-tickets", type=int, default=1_800)
     parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--fresh", action="store_true", help="seed the databases again")
     args = parser.parse_args(argv)
 
     _keys()
@@ -184,29 +232,13 @@ def main(argv: list[str] | None = None) -> None:
     admin = create_engine(
         make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
     )
-    names: list[str] = []
     engines: list[Engine] = []
     try:
         # Two databases, 10 k and 1 M tickets, measured in alternation: a busy machine slows
         # both alike, so the ratio compares the data sizes and not the moments measured.
         for total in (args.small, args.tickets):
-            name = f"netra_bench_digest_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            names.append(name)
-            engine = make_engine(make_url(admin_url).set(database=name).render_as_string(False))
+            engine = _database(admin, admin_url, total, args)
             engines.append(engine)
-            upgrade(engine)
-            with Session(engine) as session:
-                seed_offices(session, default_directory())
-                session.commit()
-            with engine.begin() as conn:
-                conn.execute(
-                    text(OWN_SQL),
-                    {"office": args.office, "count": args.office_tickets, "as_of": AS_OF},
-                )
-            took = _seed(engine, 1, total - args.office_tickets, args.office, "S")
-            print(f"seeded {total:,} tickets in {took:.1f} s")
             _all_digests(engine)  # warm the caches once
         small, big = engines
         runs: dict[str, list[tuple[float, float, int]]] = {"small": [], "big": []}
@@ -236,10 +268,6 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         for engine in engines:
             engine.dispose()
-        if not args.keep:
-            with admin.connect() as conn:
-                for name in names:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -26,7 +26,7 @@ from handlers.digest_text import email_html, email_text, subject, telegram_text
 from handlers.types import Reply
 from storage import outbox
 from storage.calendar import ElectionCalendar, cached_calendar, effective_calendar
-from storage.digest import Digest, Schedule, build_digest, edition_moment
+from storage.digest import Digest, Schedule, build_digest, build_digests, edition_moment
 from storage.models import DigestRun, Office, OutboxMessage
 from storage.offices import NATIONAL_CODE
 from storage.workflow import Windows
@@ -106,10 +106,13 @@ def claim_and_enqueue(
     config: DigestConfig,
     attempt: int = 0,
     officer_id: int | None = None,
+    built: Digest | None = None,
 ) -> list[DigestRun]:
     """Claim one edition for one office and queue its messages, in the caller's transaction.
 
-    Raises ``IntegrityError`` (at the flush) when another process holds the claim already.
+    ``built`` is the digest when the caller built many at once (it is taken as of the edition's
+    moment, so building it before the claim changes nothing). Raises ``IntegrityError`` (at the
+    flush) when another process holds the claim already.
     """
     moment = edition_moment(local_date, edition, office.timezone, config.schedule)
     late = attempt == 0 and now - moment > config.late_after
@@ -129,7 +132,7 @@ def claim_and_enqueue(
     ]
     session.add_all(runs)
     session.flush()  # the claim: a second claimer fails here, before building anything
-    digest = digest_for(session, office, local_date, edition, config)
+    digest = built or digest_for(session, office, local_date, edition, config)
     for run, (channel, address) in zip(runs, targets, strict=True):
         if channel == "none":
             continue
@@ -181,13 +184,21 @@ def run_due_digests(db: Engine, now: datetime, config: DigestConfig) -> int:
                 )
             ).all()
         )
+        due = [(o, d, e) for o, d, e in due if (o.code, d, e) not in claimed]
+        built = _build_all(session, due, config)
     count = 0
     for office, local_date, edition in due:
-        if (office.code, local_date, edition) in claimed:
-            continue
         with Session(db, expire_on_commit=False) as session:
             try:
-                claim_and_enqueue(session, office, local_date, edition, now=now, config=config)
+                claim_and_enqueue(
+                    session,
+                    office,
+                    local_date,
+                    edition,
+                    now=now,
+                    config=config,
+                    built=built[(office.code, local_date, edition)],
+                )
                 session.commit()
                 count += 1
             except IntegrityError:
@@ -195,6 +206,28 @@ def run_due_digests(db: Engine, now: datetime, config: DigestConfig) -> int:
     if count:
         log.info("queued %d office digests", count)
     return count
+
+
+def _build_all(
+    session: Session, due: list[tuple[Office, date, str]], config: DigestConfig
+) -> dict[tuple[str, date, str], Digest]:
+    """All due digests, built together per date and edition (a few statements, not 553)."""
+    batches: dict[tuple[date, str], list[Office]] = {}
+    for office, local_date, edition in due:
+        batches.setdefault((local_date, edition), []).append(office)
+    built: dict[tuple[str, date, str], Digest] = {}
+    for (local_date, edition), offices in batches.items():
+        digests = build_digests(
+            session,
+            offices,
+            local_date,
+            edition=edition,
+            windows=config.windows,
+            calendar=config.calendar,
+            schedule=config.schedule,
+        )
+        built |= {(code, local_date, edition): d for code, d in digests.items()}
+    return built
 
 
 def resend(

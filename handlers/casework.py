@@ -35,6 +35,8 @@ from storage.workflow import (
 log = logging.getLogger(__name__)
 
 ESCALATING_LEVELS = ("kabupaten", "kota")
+# An escalated ticket: id, code, its office, the province it now shows at.
+Marked = tuple[int, str, str, str]
 
 
 def change_status(
@@ -228,50 +230,28 @@ def escalate_overdue(
 ) -> list[str]:
     """Escalate up to ``limit`` open kab/kota tickets past their processing window; returns codes.
 
-    One UPDATE … RETURNING marks a batch (``escalated_at``, and ``escalated_to`` = the office's
-    province), then one INSERT each writes its timeline events and audit lines: a backlog of
-    thousands is a few statements per batch, and the caller commits batch by batch
-    (``bot.jobs``) so no transaction grows with the backlog. The ``escalated_at IS NULL``
-    condition is re-checked by the UPDATE, so two processes never escalate one ticket twice.
+    A window ends at the end of the *office's* local day, so the offices are taken zone by zone
+    (WIB, WITA, WIT), each with its own cut-off: a ticket in Jayapura is overdue two hours
+    before one in Bandung received at the same moment. Per zone, one UPDATE … RETURNING marks a
+    batch (``escalated_at``, and ``escalated_to`` = the office's province), then one INSERT each
+    writes its timeline events and audit lines: a backlog of thousands is a few statements per
+    batch, and the caller commits batch by batch (``bot.jobs``) so no transaction grows with the
+    backlog. The ``escalated_at IS NULL`` condition is re-checked by the UPDATE, so two
+    processes never escalate one ticket twice.
     """
-    plain, extended = escalation_cutoff(now, windows)
-    # The kab/kota offices as a list of values, not a join: the planner then walks the
-    # escalation-queue index from the oldest ticket and stops at ``limit``, instead of
-    # probing the tickets office by office.
-    kabkota = session.exec(
-        select(Office.code).where(
+    offices: dict[str, list[str]] = {}
+    for code, zone in session.exec(
+        select(Office.code, Office.timezone).where(
             col(Office.level).in_(ESCALATING_LEVELS), col(Office.parent_code).is_not(None)
         )
-    ).all()
-    due_before = case((col(Ticket.info_requested_at).is_(None), plain), else_=extended)
-    queue = (
-        select(Ticket.id)
-        .where(
-            is_open(),
-            col(Ticket.escalated_at).is_(None),
-            col(Ticket.created_at) < plain,  # the later cutoff: a range on the queue index
-            col(Ticket.created_at) < due_before,
-            col(Ticket.office_code).in_(kabkota),
-        )
-        .order_by(col(Ticket.created_at), col(Ticket.id))
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        queue = queue.with_for_update(of=Ticket, skip_locked=True)  # type: ignore[arg-type]
-    province = (
-        select(Office.parent_code)
-        .where(col(Office.code) == col(Ticket.office_code))
-        .scalar_subquery()
-    )
-    marked = session.execute(
-        update(Ticket)
-        .where(col(Ticket.id).in_(queue.scalar_subquery()), col(Ticket.escalated_at).is_(None))
-        .values(escalated_at=now, escalated_to=province)
-        .returning(
-            col(Ticket.id), col(Ticket.code), col(Ticket.office_code), col(Ticket.escalated_to)
-        )
-        .execution_options(synchronize_session=False)
-    ).all()
+    ).all():
+        offices.setdefault(zone, []).append(code)
+    marked: list[Marked] = []
+    for zone, codes in sorted(offices.items()):
+        if len(marked) >= limit:
+            break
+        cutoffs = escalation_cutoff(now, windows, ZoneInfo(zone))
+        marked += _mark_overdue(session, codes, cutoffs, now=now, limit=limit - len(marked))
     if not marked:
         return []
     session.execute(
@@ -296,6 +276,55 @@ def escalate_overdue(
     )
     log.info("escalated %d overdue tickets to their Bawaslu Provinsi", len(marked))
     return [code for _, code, _, _ in marked]
+
+
+def _mark_overdue(
+    session: Session,
+    offices: list[str],
+    cutoffs: tuple[datetime, datetime],
+    *,
+    now: datetime,
+    limit: int,
+) -> list[Marked]:
+    """Mark up to ``limit`` overdue tickets of ``offices`` (one zone) as escalated."""
+    plain, extended = cutoffs
+    due_before = case((col(Ticket.info_requested_at).is_(None), plain), else_=extended)
+    # The offices as a list of values, not a join: the planner then walks the escalation-queue
+    # index from the oldest ticket and stops at ``limit``, instead of probing office by office.
+    queue = (
+        select(Ticket.id)
+        .where(
+            is_open(),
+            col(Ticket.escalated_at).is_(None),
+            col(Ticket.created_at) < plain,  # the later cutoff: a range on the queue index
+            col(Ticket.created_at) < due_before,
+            col(Ticket.office_code).in_(offices),
+        )
+        .order_by(col(Ticket.created_at), col(Ticket.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Chosen once: as a plain IN (subquery) PostgreSQL may re-run the locking subquery,
+        # which then sees this statement's own updates and picks further rows past ``limit``.
+        queue = queue.with_for_update(of=Ticket, skip_locked=True)  # type: ignore[arg-type]
+        chosen = queue.cte("escalation_queue").prefix_with("MATERIALIZED")
+    else:
+        chosen = queue.cte("escalation_queue")
+    province = (
+        select(Office.parent_code)
+        .where(col(Office.code) == col(Ticket.office_code))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        update(Ticket)
+        .where(col(Ticket.id).in_(select(chosen.c.id)), col(Ticket.escalated_at).is_(None))
+        .values(escalated_at=now, escalated_to=province)
+        .returning(
+            col(Ticket.id), col(Ticket.code), col(Ticket.office_code), col(Ticket.escalated_to)
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 def _aware(moment: datetime) -> datetime:

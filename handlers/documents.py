@@ -1,19 +1,28 @@
 """Author fields out of documents, and neutral file names, before any file is stored.
 
-Photos are re-encoded from their pixels (``handlers.media``). Documents carry their own
-identifying metadata: an Office file's ``docProps`` name its author, last editor and company;
-a PDF's Info dictionary and XMP packet name its author and the tool. Those are removed where
-it can be done safely here: Office files are rewritten without their author fields, PDF
-author strings are blanked in place (same length, so the file's byte offsets stay valid).
-Videos and voice notes are kept as they are (re-encoding them needs tools we do not ship), so
-reporters are told plainly that those can still identify them.
+Photos are re-encoded from their pixels (``handlers.media``), videos lose their metadata
+boxes (``handlers.video``). Documents carry their own identifying metadata: an Office file's
+``docProps`` name its author, last editor and company; a PDF's Info dictionary and XMP packets
+name its author and the tool, and the XMP is usually a Flate-compressed stream, so a search of
+the raw bytes cannot find it. Office files are rewritten without their author fields. A PDF is
+rewritten by pikepdf (qpdf) from its reachable objects only, without the Info dictionary, any
+``/Metadata`` or ``/PieceInfo``, and with a new file ID: earlier revisions left behind by
+incremental saves, which keep old Info dictionaries, are not written either. A PDF qpdf cannot
+read (damaged, or locked with a password) only gets its plain-text author fields blanked in
+place. The content itself (names in the text, a scanned signature) is what it is, so reporters
+are told plainly that documents can still identify them.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
+
+import pikepdf
+
+log = logging.getLogger(__name__)
 
 OFFICE_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -48,6 +57,8 @@ _CORE = (
 _APP_FIELDS = re.compile(rb"<(Company|Manager|Template)>[^<]*</\1>")
 _PDF_INFO = re.compile(rb"/(Author|Creator|Title|Subject|Keywords)\s*\(((?:\\.|[^\\)])*)\)")
 _PDF_INFO_HEX = re.compile(rb"/(Author|Creator|Title|Subject|Keywords)\s*<([0-9A-Fa-f\s]*)>")
+# XMP packets and application-private data (PieceInfo names the editing tool and its user).
+_PDF_PRIVATE_KEYS = ("/Metadata", "/PieceInfo")
 _XMP_FIELDS = re.compile(
     rb"<(dc:creator|dc:title|xmp:CreatorTool|pdf:Author|dc:description)>(.*?)</\1>", re.DOTALL
 )
@@ -93,6 +104,31 @@ def _blank(match: re.Match[bytes]) -> bytes:
 
 
 def _strip_pdf(data: bytes) -> bytes:
+    try:
+        return _rewrite_pdf(data)
+    except Exception as error:  # a reporter's file must never break the turn
+        # PdfError (damaged beyond repair), PasswordError, or qpdf's own surprises.
+        log.info("PDF not rewritten (%s); blanking plain-text author fields only", type(error))
+        return _blank_pdf(data)
+
+
+def _rewrite_pdf(data: bytes) -> bytes:
+    """The PDF saved anew without the Info dictionary and every XMP packet, wherever attached."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "/Info" in pdf.trailer:
+            del pdf.trailer["/Info"]
+        for obj in pdf.objects:  # XMP may hang on the catalog, a page, an image, a font…
+            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                for key in _PDF_PRIVATE_KEYS:
+                    if key in obj:
+                        del obj[key]
+        out = io.BytesIO()
+        # No option may write metadata back: no XMP version fix, no PDF/A sync, a fresh ID.
+        pdf.save(out, fix_metadata_version=False, preserve_pdfa=False, deterministic_id=True)
+    return out.getvalue()
+
+
+def _blank_pdf(data: bytes) -> bytes:
     """Blank (same length) the Info and uncompressed XMP author fields."""
     data = _PDF_INFO.sub(_blank, data)
     data = _PDF_INFO_HEX.sub(_blank, data)

@@ -12,8 +12,9 @@ from sqlmodel import col, select
 
 from handlers.documents import neutral_name, strip_document_metadata
 from handlers.engine import Turn
-from handlers.media import MediaRejected, check, strip_image_metadata
+from handlers.media import MediaRejected, base_type, check, strip_image_metadata
 from handlers.types import Attachment
+from handlers.video import ISO_MEDIA_TYPES, strip_video_metadata
 from storage.models import Evidence
 
 LINK_MAX = 2000
@@ -30,6 +31,8 @@ def file_attachment(
             data, content_type = strip_image_metadata(data, content_type)
         elif kind == "document":
             data = strip_document_metadata(data, content_type)
+        elif base_type(content_type) in ISO_MEDIA_TYPES:
+            data = strip_video_metadata(data)  # also an .m4a voice memo: same boxes
     except MediaRejected as rejected:
         turn.say("media_too_large" if rejected.reason == "too_large" else "media_unsupported")
         return None

@@ -21,8 +21,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Catatan jujur: percakapan dengan Netra tidak terenkripsi end-to-end (ujung-ke-ujung). "
         "Telegram, atau Meta dan Twilio untuk WhatsApp, dapat membaca pesan Anda dan tahu akun "
         "mana yang mengirimnya.\n"
-        "Saran: jangan tulis nama Anda sendiri di laporan. Netra menghapus metadata foto; "
-        "dokumen, video, dan rekaman suara tetap bisa mengungkap siapa Anda.\n\n"
+        "Saran: jangan tulis nama Anda sendiri di laporan. Netra menghapus metadata foto dan "
+        "video serta nama penulis dokumen; isi dokumen, video, dan rekaman suara tetap bisa "
+        "mengungkap siapa Anda.\n\n"
         "Ketik /batal kapan saja untuk membatalkan, /bantuan untuk bantuan.",
         "Welcome to Netra, the ASN-neutrality reporting channel for Bawaslu.\n\n"
         "Operated by: {operator}. What we store: the content of your report "
@@ -32,8 +33,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "them.\n"
         "To be honest: this chat is not end-to-end encrypted. Telegram, or Meta and Twilio "
         "for WhatsApp, can read your messages and know which account sent them.\n"
-        "Advice: do not write your own name in the report. Netra removes photo metadata; "
-        "documents, videos and voice notes can still reveal who you are.\n\n"
+        "Advice: do not write your own name in the report. Netra removes photo and video "
+        "metadata and document author fields; the content of documents, videos and voice "
+        "notes can still reveal who you are.\n\n"
         "Type /batal (cancel) at any time to cancel, /bantuan (help) for help.",
     ),
     "ask_consent": (
@@ -250,13 +252,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "edit_when": ("Tanggal", "Dates"),
     "submitted": (
         "Laporan terkirim ke {office}. Terima kasih.\n\n"
-        "Kode tiket: {code}\n"
+        "Kode laporan: {code}\n"
         "Kode rahasia: {receipt}\n\n"
         "Simpan kedua kode di tempat aman. Kode rahasia tidak bisa ditampilkan lagi dan jangan "
         "dibagikan. Dengan kedua kode, ketik /status untuk melihat perkembangan laporan tanpa "
         "menyebut identitas. Bila perlu, hapus percakapan ini dari ponsel Anda.",
         "Report sent to {office}. Thank you.\n\n"
-        "Ticket code: {code}\n"
+        "Report code: {code}\n"
         "Secret receipt: {receipt}\n\n"
         "Keep both codes somewhere safe. The secret receipt cannot be shown again; do not share "
         "it. With both codes, type /status to follow your report without revealing who you "
@@ -277,7 +279,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "pemilihan, lalu meneruskannya ke Bawaslu daerah kejadian. Identitas akun Anda "
         "dienkripsi dan tidak pernah ditampilkan kepada petugas.\n\n"
         "/mulai - buat laporan\n"
-        "/status - cek perkembangan laporan dengan kode tiket dan kode rahasia\n"
+        "/status - cek perkembangan laporan dengan kode laporan dan kode rahasia\n"
         "/batal - batalkan laporan yang sedang dibuat\n"
         "/bahasa en - English; /bahasa id - Bahasa Indonesia\n"
         "/bantuan - pesan ini",
@@ -285,7 +287,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "heads and TNI/Polri, and forwards them to the Bawaslu office where it happened. Your "
         "account identity is encrypted and never shown to officers.\n\n"
         "/mulai - start a report\n"
-        "/status - check a report with its ticket code and secret receipt\n"
+        "/status - check a report with its report code and secret receipt\n"
         "/batal - cancel the report in progress\n"
         "/bahasa en - English; /bahasa id - Bahasa Indonesia\n"
         "/bantuan - this message",
@@ -311,24 +313,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "again tomorrow. If it is urgent, contact your local Bawaslu office.",
     ),
     "ask_status_code": (
-        "Tulis kode tiket Anda (contoh: ACD-EFH).",
-        "Type your ticket code (e.g. ACD-EFH).",
+        "Tulis kode laporan Anda (contoh: ACD-EFH).",
+        "Type your report code (e.g. ACD-EFH).",
     ),
     "ask_status_receipt": (
         "Sekarang tulis kode rahasia Anda.",
         "Now type your secret receipt.",
     ),
     "bad_ticket_code": (
-        "Kode tiket terdiri dari 6 huruf/angka, seperti ACD-EFH. Tulis ulang, atau /batal.",
-        "A ticket code has 6 letters/digits, like ACD-EFH. Type it again, or /batal.",
+        "Kode laporan terdiri dari 6 huruf/angka, seperti ACD-EFH. Tulis ulang, atau /batal.",
+        "A report code has 6 letters/digits, like ACD-EFH. Type it again, or /batal.",
     ),
     "status_result": (
-        "Tiket {code} ({office}): {status}.\nDiterima {created}; terakhir diperbarui {updated}.",
-        "Ticket {code} ({office}): {status}.\nReceived {created}; last updated {updated}.",
+        "Laporan {code} ({office}): {status}.\nDiterima {created}; terakhir diperbarui {updated}.",
+        "Report {code} ({office}): {status}.\nReceived {created}; last updated {updated}.",
     ),
     "status_wrong": (
-        "Kode tiket atau kode rahasia tidak cocok. Periksa lagi lalu ketik /status.",
-        "The ticket code or secret receipt does not match. Check them and type /status again.",
+        "Kode laporan atau kode rahasia tidak cocok. Periksa lagi lalu ketik /status.",
+        "The report code or secret receipt does not match. Check them and type /status again.",
     ),
     "status_throttled": (
         "Terlalu banyak percobaan yang salah. Coba lagi setelah {minutes} menit.",
@@ -350,9 +352,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status_selesai": ("selesai", "closed"),
     "status_tidak_ditindaklanjuti": ("tidak ditindaklanjuti", "not taken further"),
     "status_changed_notice": (
-        "Kabar dari Netra: status tiket {code} sekarang: {status}. "
+        "Kabar dari Netra: status laporan {code} sekarang: {status}. "
         "Ketik /status untuk melihat rinciannya.",
-        "News from Netra: ticket {code} is now: {status}. Type /status for details.",
+        "News from Netra: report {code} is now: {status}. Type /status for details.",
     ),
     # broadcasts (handlers.subscribe) and WhatsApp's numbered menus
     "unsubscribed": (

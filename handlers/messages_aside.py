@@ -96,11 +96,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Laporan {code} diproses sebagai informasi awal (tanpa identitas). Kantor Bawaslu "
         "yang menanganinya belum dapat menerima identitas tersegel lewat Netra. Bila Anda "
         "ingin membuat laporan resmi dengan identitas, datangi kantor Bawaslu tersebut atau "
-        "gunakan kanal resminya dan sebutkan kode tiket ini.",
+        "gunakan kanal resminya dan sebutkan kode laporan ini.",
         "Report {code} is handled as initial information (without identity). The Bawaslu "
         "office handling it cannot yet receive sealed identities through Netra. If you want "
         "to make a formal report with your identity, visit that office or use its official "
-        "channel and mention this ticket code.",
+        "channel and mention this report code.",
     ),
     "identity_declined": (
         "Baik. Laporan Anda tetap anonim sebagai informasi awal; tidak ada identitas yang "

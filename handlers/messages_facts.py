@@ -122,10 +122,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "evidence_none": ("tidak ada", "none"),
     "metadata_warning": (
-        "Catatan: Netra menghapus metadata foto, dan kolom penulis PDF/Word/Excel bila bisa. "
+        "Catatan: Netra menghapus metadata foto, metadata video MP4/MOV/3GP (lokasi, waktu, "
+        "perangkat), dan kolom penulis PDF/Word/Excel bila bisa. "
         "Isi dokumen, video, dan rekaman suara (wajah, suara, tempat, riwayat berkas) tetap "
         "bisa mengungkap siapa Anda. Nama berkas asli tidak disimpan.",
-        "Note: Netra removes photo metadata, and PDF/Word/Excel author fields where it can. "
+        "Note: Netra removes photo metadata, MP4/MOV/3GP video metadata (place, time, device), "
+        "and PDF/Word/Excel author fields where it can. "
         "The content of documents, videos and voice notes (faces, voices, places, file "
         "history) can still reveal who you are. Original file names are not kept.",
     ),

@@ -4,10 +4,13 @@ Only routing columns are ever selected (code, category, region, dates, status, c
 the encrypted free text (description, position, names, witnesses, follow-up text) and anything
 about the reporter never leave the database here, so no rendering mistake can leak them.
 
-Each list is fetched with a LIMIT and counted separately, and every query filters on the office
-first (``ix_ticket_office_status_created``), so an office's digest costs what its own tickets
-cost, whatever the size of the table. A digest is taken "as of" its edition's scheduled moment:
-a late or repeated send shows the same content the punctual one would have.
+All offices' digests are built together, set-based: a handful of statements grouped by office
+(window functions count each section and keep its first lines per office), not a round trip per
+office. Every statement filters on the offices and on the open or new tickets first
+(``ix_ticket_office_status_created``, ``ix_ticket_office_created``), so one office's digest
+costs what its own tickets cost, whatever the size of the table. A digest is taken "as of" its
+edition's scheduled moment: a late or repeated send shows the same content the punctual one
+would have.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.calendar import ElectionCalendar
 from storage.models import Office, Ticket, TicketEvent
 from storage.offices import NATIONAL_CODE
+from storage.tickets import STATUSES
 from storage.workflow import (
     OPEN_STATUSES,
     Windows,
@@ -155,37 +159,47 @@ _LINE_COLUMNS: tuple[Any, ...] = (
     Ticket.late,
     Ticket.created_at,
     Ticket.info_requested_at,
+    Ticket.id,
 )
+_ORDER: tuple[Any, ...] = (col(Ticket.created_at), col(Ticket.id))  # oldest (most urgent) first
 
 
-def _lines(session: Session, where: Sequence[Any], windows: Windows, order: Any) -> Section:
-    """A counted list: the total in SQL, then at most ``LINE_LIMIT`` lines of routing columns."""
-    total = session.exec(select(func.count()).select_from(Ticket).where(*where)).one()
-    if not total:
-        return Section(0, ())
-    rows = session.execute(
-        sa_select(*_LINE_COLUMNS).where(*where).order_by(order).limit(LINE_LIMIT)
-    ).all()
-    return Section(int(total), tuple(_line(r, windows) for r in rows))
+@dataclass(frozen=True)
+class Moments:
+    """What a digest is taken against. Offices that share it (as a rule: one time zone) are
+    served by the same few statements, grouped by office, instead of a round trip each."""
+
+    as_of: datetime  # the edition's scheduled moment (UTC)
+    since: datetime  # the previous edition's: "new" means since then
+    timezone: str
 
 
-def _line(r: Any, windows: Windows) -> TicketLine:
-    return TicketLine(
-        code=r[0],
-        category=r[1],
-        region_code=r[2],
-        office_code=r[3],
-        status=r[4],
-        incident_date=r[5],
-        learned_date=r[6],
-        late=bool(r[7]),
-        due=processing_due(r[8], r[9], windows),
+def moments_of(
+    office: Office,
+    local_date: date,
+    edition: str,
+    schedule: Schedule,
+    calendar: ElectionCalendar,
+) -> Moments:
+    return Moments(
+        edition_moment(local_date, edition, office.timezone, schedule),
+        previous_moment(local_date, edition, office, schedule, calendar),
+        office.timezone,
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored in UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _line(r: Any, windows: Windows, zone: ZoneInfo) -> TicketLine:
+    return TicketLine(
+        code=r.code,
+        category=r.category,
+        region_code=r.region_code,
+        office_code=r.office_code,
+        status=r.status,
+        incident_date=r.incident_date,
+        learned_date=r.learned_date,
+        late=bool(r.late),
+        due=processing_due(r.created_at, r.info_requested_at, windows, zone),
+    )
 
 
 def _overdue_at(moment: datetime, windows: Windows, zone: ZoneInfo | None = None) -> Any:
@@ -208,25 +222,19 @@ def _not_overdue_at(moment: datetime, windows: Windows, zone: ZoneInfo | None = 
     )
 
 
-def build_digest(
-    session: Session,
-    office: Office,
-    local_date: date,
-    *,
-    edition: str = "pagi",
-    windows: Windows,
-    calendar: ElectionCalendar,
-    schedule: Schedule,
-) -> Digest:
-    """Everything one office's digest shows, as of the edition's scheduled moment."""
-    as_of = edition_moment(local_date, edition, office.timezone, schedule)
-    since = previous_moment(local_date, edition, office, schedule, calendar)
-    mine = Ticket.office_code == office.code
-    received = col(Ticket.created_at) < as_of
-    by_due = col(Ticket.created_at)
-    is_open = col(Ticket.status).in_(OPEN_STATUSES)
+def closing_from(local_date: date, windows: Windows) -> date:
+    """The earliest learned date whose reporting window's last day is today (tomorrow's is
+    one day later): the "window closing" section holds learned dates in those two days."""
+    last = reporting_last_day(local_date, windows.reporting_days, windows.learned_day_is_day_zero)
+    return local_date - (last - local_date)
 
-    # The sections' members, as SQL conditions: counted exactly in one aggregate query.
+
+def section_conditions(moments: Moments, local_date: date, windows: Windows) -> dict[str, Any]:
+    """Each section's members as one SQL condition on a ticket: the digest counts and lists
+    them, and the dashboard inbox filters by the same conditions, so the two always agree."""
+    as_of, since = moments.as_of, moments.since
+    zone = ZoneInfo(moments.timezone)
+    is_open = col(Ticket.status).in_(OPEN_STATUSES)
     answered_ids = (
         select(TicketEvent.ticket_id)
         .where(
@@ -241,136 +249,326 @@ def build_digest(
         .where(TicketEvent.kind == "question", col(TicketEvent.at) < as_of)
         .scalar_subquery()
     )
-    # Reporting window: its last day (``workflow.reporting_last_day``) is today or tomorrow.
-    closing_from = local_date - (
-        reporting_last_day(local_date, windows.reporting_days, windows.learned_day_is_day_zero)
-        - local_date
-    )
-    is_answered = col(Ticket.id).in_(answered_ids)
-    is_asked = and_(col(Ticket.status) == "perlu_info", col(Ticket.id).in_(asked_ids))
-    is_new = col(Ticket.created_at) >= since
-    zone = ZoneInfo(office.timezone)
-    conditions = {
+    first = closing_from(local_date, windows)
+    return {
         "overdue": _overdue_at(as_of, windows, zone),
         "due_soon": and_(
             is_open,
             _not_overdue_at(as_of, windows, zone),
             _overdue_at(as_of + timedelta(hours=24), windows, zone),
         ),
-        "answered": and_(is_open, is_answered),  # a decided ticket needs no more action
+        # A decided ticket needs no more action, whatever the reporter answered.
+        "answered": and_(is_open, col(Ticket.id).in_(answered_ids)),
         "window_closing": and_(
             is_open,
-            col(Ticket.learned_date) >= closing_from,
-            col(Ticket.learned_date) <= closing_from + timedelta(days=1),
+            col(Ticket.learned_date) >= first,
+            col(Ticket.learned_date) <= first + timedelta(days=1),
         ),
-        "new": is_new,
+        "new": col(Ticket.created_at) >= since,
         "stale_tips": and_(
             is_open, col(Ticket.created_at) < as_of - timedelta(days=STALE_TIP_DAYS)
         ),
-        "open_questions": is_asked,
+        "open_questions": and_(col(Ticket.status) == "perlu_info", col(Ticket.id).in_(asked_ids)),
     }
-    # Every section is within the office's open or new tickets: the indexes on (office, status,
-    # created) and (office, created) find those (a BitmapOr) without reading the office's
-    # decided history, which is what grows over an election.
-    scope: list[Any] = [mine, received, or_(is_open, is_new)]
-    totals_row = session.execute(
-        sa_select(*(func.count().filter(c) for c in conditions.values())).where(*scope)
-    ).one()
-    section_totals = dict(zip(conditions, (int(v) for v in totals_row), strict=True))
-    rows = session.execute(
-        sa_select(*_LINE_COLUMNS, is_answered.label("answered"), is_asked.label("asked"))
-        .where(*scope)
-        .order_by(by_due)
-        .limit(SCOPE_LIMIT)
-    ).all()
-    members: dict[str, list[TicketLine]] = {name: [] for name in conditions}
-    soon = as_of + timedelta(hours=24)
-    stale_before = as_of - timedelta(days=STALE_TIP_DAYS)
-    for r in rows:
-        line = _line(r, windows)
-        is_open_row = line.status in OPEN_STATUSES
-        flags = {
-            "overdue": is_open_row and line.due < as_of,
-            "due_soon": is_open_row and as_of <= line.due < soon,
-            "answered": is_open_row and bool(r[-2]),
-            "window_closing": is_open_row
-            and closing_from <= line.learned_date <= closing_from + timedelta(days=1),
-            "new": _aware(r[8]) >= since,
-            "stale_tips": is_open_row and _aware(r[8]) < stale_before,
-            "open_questions": bool(r[-1]),
-        }
-        for name, member in flags.items():
-            if member and len(members[name]) < LINE_LIMIT:
-                members[name].append(line)
 
-    def section(name: str) -> Section:
-        return Section(section_totals[name], tuple(members[name]))
 
-    overdue, due_soon, answered = section("overdue"), section("due_soon"), section("answered")
-    window_closing, new = section("window_closing"), section("new")
-    stale_tips, open_questions = section("stale_tips"), section("open_questions")
-    new_where = [mine, is_new, received]
-    new_by_category, new_by_level = _grouped(session, new_where) if new.total else ({}, {})
-    escalated = Section(0, ())
-    national: tuple[ProvinceRow, ...] = ()
-    if office.level == "provinsi":
-        children = select(Office.code).where(Office.parent_code == office.code).scalar_subquery()
-        escalated = _lines(
-            session,
-            [col(Ticket.office_code).in_(children), received, _overdue_at(as_of, windows)],
-            windows,
-            by_due,
-        )
-    elif office.code == NATIONAL_CODE:
-        national = _national(session, as_of, since, windows)
-    totals = dict(
-        session.exec(
-            select(Ticket.status, func.count()).where(mine, received).group_by(Ticket.status)
-        ).all()
+def in_scope(moments: Moments) -> Any:
+    """Every section lies within the open or new tickets received before the edition: the
+    indexes on (office, status, created) and (office, created) find those without reading an
+    office's decided history, which is what grows over an election."""
+    return and_(
+        col(Ticket.created_at) < moments.as_of,
+        or_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.created_at) >= moments.since),
     )
-    return Digest(
-        office_code=office.code,
-        office_name=office.name,
-        level=office.level,
-        lang=office.digest_lang or "id",
-        timezone=office.timezone,
-        local_date=local_date,
+
+
+def build_digest(
+    session: Session,
+    office: Office,
+    local_date: date,
+    *,
+    edition: str = "pagi",
+    windows: Windows,
+    calendar: ElectionCalendar,
+    schedule: Schedule,
+) -> Digest:
+    """One office's digest (the dashboard preview, the CLI, a re-send)."""
+    return build_digests(
+        session,
+        [office],
+        local_date,
         edition=edition,
-        stage=calendar.describe(local_date, _region(office), office.digest_lang or "id"),
-        as_of=as_of,
-        since=since,
-        overdue=overdue,
-        due_soon=due_soon,
-        answered=answered,
-        window_closing=window_closing,
-        new=new,
-        new_by_category=new_by_category,
-        new_by_level=new_by_level,
-        stale_tips=stale_tips,
-        open_questions=open_questions,
-        escalated=escalated,
-        national=national,
-        totals={str(k): int(v) for k, v in totals.items()},
+        windows=windows,
+        calendar=calendar,
+        schedule=schedule,
+    )[office.code]
+
+
+def build_digests(
+    session: Session,
+    offices: Sequence[Office],
+    local_date: date,
+    *,
+    edition: str = "pagi",
+    windows: Windows,
+    calendar: ElectionCalendar,
+    schedule: Schedule,
+) -> dict[str, Digest]:
+    """Every given office's digest, as of its edition's scheduled moment, by office code.
+
+    Offices are grouped by their moments (in practice one group per time zone) and each group
+    costs five statements grouped by office, whatever the number of offices in it.
+    """
+    groups: dict[Moments, list[Office]] = {}
+    for office in offices:
+        moments = moments_of(office, local_date, edition, schedule, calendar)
+        groups.setdefault(moments, []).append(office)
+    built: dict[str, Digest] = {}
+    for moments, members in groups.items():
+        built |= _build_group(session, members, local_date, edition, moments, windows, calendar)
+    return built
+
+
+def _build_group(
+    session: Session,
+    offices: list[Office],
+    local_date: date,
+    edition: str,
+    moments: Moments,
+    windows: Windows,
+    calendar: ElectionCalendar,
+) -> dict[str, Digest]:
+    codes = [o.code for o in offices]
+    sections = _sections(session, codes, moments, local_date, windows)
+    grouped = _grouped(session, codes, moments)
+    totals = _status_totals(session, codes, moments.as_of)
+    provinces = [o.code for o in offices if o.level == "provinsi"]
+    escalated = _escalated(session, provinces, moments, windows) if provinces else {}
+    national: tuple[ProvinceRow, ...] = ()
+    if NATIONAL_CODE in codes:
+        national = _national(session, moments.as_of, moments.since, windows)
+    empty = Section(0, ())
+    built: dict[str, Digest] = {}
+    for office in offices:
+        mine = sections.get(office.code, {})
+        by_category, by_level = grouped.get(office.code, ({}, {}))
+        lang = office.digest_lang or "id"
+        built[office.code] = Digest(
+            office_code=office.code,
+            office_name=office.name,
+            level=office.level,
+            lang=lang,
+            timezone=office.timezone,
+            local_date=local_date,
+            edition=edition,
+            stage=calendar.describe(local_date, _region(office), lang),
+            as_of=moments.as_of,
+            since=moments.since,
+            overdue=mine.get("overdue", empty),
+            due_soon=mine.get("due_soon", empty),
+            answered=mine.get("answered", empty),
+            window_closing=mine.get("window_closing", empty),
+            new=mine.get("new", empty),
+            new_by_category=by_category,
+            new_by_level=by_level,
+            stale_tips=mine.get("stale_tips", empty),
+            open_questions=mine.get("open_questions", empty),
+            escalated=escalated.get(office.code, empty),
+            national=national if office.code == NATIONAL_CODE else (),
+            totals=totals.get(office.code, {}),
+        )
+    return built
+
+
+def _sections(
+    session: Session, codes: list[str], moments: Moments, local_date: date, windows: Windows
+) -> dict[str, dict[str, Section]]:
+    """Every section of every office in one statement: each ticket in scope is flagged once,
+    window functions over (office, oldest first) count each section per office and number its
+    members, and only the first ``LINE_LIMIT`` members of each section leave the database."""
+    conditions = section_conditions(moments, local_date, windows)
+    office = col(Ticket.office_code)
+    flagged = (
+        sa_select(
+            *_LINE_COLUMNS,
+            *(case((c, 1), else_=0).label(name) for name, c in conditions.items()),
+        )
+        .where(office.in_(codes), in_scope(moments))
+        .subquery("flagged")
     )
+    within = flagged.c.office_code
+    order = (flagged.c.created_at, flagged.c.id)
+    counted = sa_select(
+        flagged,
+        *(func.sum(flagged.c[n]).over(partition_by=within).label(f"{n}_total") for n in conditions),
+        *(
+            func.sum(flagged.c[n]).over(partition_by=within, order_by=order).label(f"{n}_nth")
+            for n in conditions
+        ),
+    ).subquery("counted")
+    kept = or_(*(and_(counted.c[n] == 1, counted.c[f"{n}_nth"] <= LINE_LIMIT) for n in conditions))
+    # Core, not the ORM: tens of thousands of plain rows, no entities to load.
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(counted).where(kept).order_by(counted.c.office_code, *_in(counted, order))
+        )
+        .all()
+    )
+    zone = ZoneInfo(moments.timezone)
+    names = list(conditions)
+    flags = len(_LINE_COLUMNS)  # the row: line columns, then flags, totals and numbers
+    found: dict[str, dict[str, tuple[int, list[TicketLine]]]] = {}
+    for r in rows:
+        line = _line(r, windows, zone)
+        mine = found.get(line.office_code)
+        if mine is None:
+            totals = r[flags + len(names) : flags + 2 * len(names)]
+            mine = found[line.office_code] = {
+                name: (int(total), []) for name, total in zip(names, totals, strict=True)
+            }
+        member = r[flags : flags + len(names)]
+        nth = r[flags + 2 * len(names) :]
+        for n, name in enumerate(names):
+            if member[n] and nth[n] <= LINE_LIMIT:
+                mine[name][1].append(line)
+    return {
+        code: {name: Section(total, tuple(lines)) for name, (total, lines) in mine.items()}
+        for code, mine in found.items()
+    }
 
 
-def _grouped(session: Session, where: Sequence[Any]) -> tuple[dict[str, int], dict[str, int]]:
-    """New tickets counted by category and by institution level, in one GROUP BY."""
+def _in(subquery: Any, columns: tuple[Any, ...]) -> list[Any]:
+    """The same columns as seen through ``subquery``."""
+    return [subquery.c[c.name] for c in columns]
+
+
+def _grouped(
+    session: Session, codes: list[str], moments: Moments
+) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
+    """New tickets counted by category and by institution level, per office, in one GROUP BY."""
     rows = session.execute(
-        sa_select(col(Ticket.category), col(Ticket.institution_level), func.count())
-        .where(*where)
-        .group_by(Ticket.category, Ticket.institution_level)
+        sa_select(
+            col(Ticket.office_code),
+            col(Ticket.category),
+            col(Ticket.institution_level),
+            func.count(),
+        )
+        .where(
+            col(Ticket.office_code).in_(codes),
+            col(Ticket.created_at) >= moments.since,
+            col(Ticket.created_at) < moments.as_of,
+        )
+        .group_by(Ticket.office_code, Ticket.category, Ticket.institution_level)
     ).all()
-    by_category: dict[str, int] = {}
-    by_level: dict[str, int] = {}
-    for category, level, count in rows:
+    counts: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    for office, category, level, count in rows:
+        by_category, by_level = counts.setdefault(str(office), ({}, {}))
         by_category[str(category)] = by_category.get(str(category), 0) + int(count)
         by_level[str(level)] = by_level.get(str(level), 0) + int(count)
 
-    def ordered(counts: dict[str, int]) -> dict[str, int]:
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    def ordered(found: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    return ordered(by_category), ordered(by_level)
+    return {code: (ordered(c), ordered(lv)) for code, (c, lv) in counts.items()}
+
+
+def _status_totals(
+    session: Session, codes: list[str], as_of: datetime
+) -> dict[str, dict[str, int]]:
+    """Tickets per status per office, in the workflow's order."""
+    rows = session.execute(
+        sa_select(col(Ticket.office_code), col(Ticket.status), func.count())
+        .where(col(Ticket.office_code).in_(codes), col(Ticket.created_at) < as_of)
+        .group_by(Ticket.office_code, Ticket.status)
+    ).all()
+    totals: dict[str, dict[str, int]] = {}
+    rank = {status: n for n, status in enumerate(STATUSES)}
+    for office, status, count in sorted(rows, key=lambda r: rank.get(r[1], len(rank))):
+        totals.setdefault(str(office), {})[str(status)] = int(count)
+    return totals
+
+
+def escalated_condition(provinces: Sequence[str], as_of: datetime) -> Any:
+    """A Bawaslu Provinsi's escalations: its kab/kota tickets that the escalation job marked for
+    it (past their deadline) and that are still open, as of the edition. Exactly the other
+    offices' tickets its inbox shows it, so the digest never lists one it cannot open."""
+    return and_(
+        col(Ticket.escalated_to).in_(provinces),
+        col(Ticket.escalated_at) < as_of,
+        col(Ticket.created_at) < as_of,
+        col(Ticket.status).in_(OPEN_STATUSES),
+    )
+
+
+def _escalated(
+    session: Session, provinces: list[str], moments: Moments, windows: Windows
+) -> dict[str, Section]:
+    """Each Bawaslu Provinsi's escalations, counted and numbered per province in one
+    statement (a range of the partial index on ``escalated_to``)."""
+    province = col(Ticket.escalated_to)
+    ranked = (
+        sa_select(
+            province.label("province"),
+            *_LINE_COLUMNS,
+            func.count().over(partition_by=province).label("total"),
+            func.row_number().over(partition_by=province, order_by=_ORDER).label("nth"),
+        )
+        .where(escalated_condition(provinces, moments.as_of))
+        .subquery("ranked")
+    )
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(ranked)
+            .where(ranked.c.nth <= LINE_LIMIT)
+            .order_by(ranked.c.province, ranked.c.nth)
+        )
+        .all()
+    )
+    zone = ZoneInfo(moments.timezone)
+    found: dict[str, tuple[int, list[TicketLine]]] = {}
+    for r in rows:
+        _, lines = found.setdefault(r.province, (int(r.total), []))
+        lines.append(_line(r, windows, zone))
+    return {code: Section(total, tuple(lines)) for code, (total, lines) in found.items()}
+
+
+# What the dashboard link of a digest filters on: every section, or one of them.
+SECTIONS = (
+    "overdue",
+    "due_soon",
+    "answered",
+    "window_closing",
+    "new",
+    "stale_tips",
+    "open_questions",
+    "escalated",
+)
+
+
+def listed_in_digest(
+    office: Office,
+    local_date: date,
+    *,
+    edition: str = "pagi",
+    sections: Sequence[str] = SECTIONS,
+    windows: Windows,
+    calendar: ElectionCalendar,
+    schedule: Schedule,
+) -> Any:
+    """Every ticket that office's digest lists in ``sections`` (all members, also those the
+    message cut as "dan N lainnya"), as one SQL condition for the inbox: built from the very
+    conditions the digest counts with, so the link opens exactly the digest's tickets."""
+    moments = moments_of(office, local_date, edition, schedule, calendar)
+    conditions = section_conditions(moments, local_date, windows)
+    own = [conditions[name] for name in sections if name in conditions]
+    parts: list[Any] = []
+    if own:
+        parts.append(and_(col(Ticket.office_code) == office.code, in_scope(moments), or_(*own)))
+    if "escalated" in sections and office.level == "provinsi":
+        parts.append(escalated_condition([office.code], moments.as_of))
+    return or_(*parts) if parts else false()
 
 
 def _national(

@@ -97,6 +97,9 @@ class Criteria:
     assignee_id: int | None = None
     unassigned: bool = False
     code: str | None = None  # a whole ticket code or its beginning, as typed
+    # Only the tickets a daily digest listed (``storage.digest.listed_in_digest``): the
+    # digest's link opens the inbox on exactly what the digest said.
+    within: ColumnElement[bool] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,8 @@ class Listing:
             where.append(col(Ticket.assignee_id).is_(None))
         if c.code:
             where.append(_code_clause(c.code))
+        if c.within is not None:
+            where.append(c.within)
         return where
 
     def statement(

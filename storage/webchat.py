@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 
 from storage.models import WebChatLine
 
-# The receipt reply as the catalogue writes it (both languages): "Kode tiket: X" / "Ticket code".
-_CODE = re.compile(r"^(?:Kode tiket|Ticket code): (\S+)$", re.MULTILINE)
+# The receipt reply as the catalogue writes it (both languages): "Kode laporan: X" / "Report
+# code: X". The older labels still match: transcripts written before the wording changed.
+_CODE = re.compile(r"^(?:Kode laporan|Report code|Kode tiket|Ticket code): (\S+)$", re.MULTILINE)
 _SECRET = re.compile(r"^(?:Kode rahasia|Secret receipt): (\S+)$", re.MULTILINE)
 HISTORY_LIMIT = 400
 _STATUS_WITH_SECRET = re.compile(r"^(\s*/status\s+\S+)\s+\S.*$", re.IGNORECASE | re.DOTALL)

@@ -74,14 +74,14 @@ GROUP_NOTICE_EVERY = 600.0  # seconds: one private-chat notice per group, not on
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     "id": (
         ("mulai", "Buat laporan baru"),
-        ("status", "Cek status laporan dengan kode tiket"),
+        ("status", "Cek status laporan dengan kode laporan"),
         ("batal", "Batalkan laporan yang sedang dibuat"),
         ("bantuan", "Bantuan"),
         ("bahasa", "Ganti bahasa (Indonesia/English)"),
     ),
     "en": (
         ("mulai", "Make a new report"),
-        ("status", "Check a report's status with its ticket code"),
+        ("status", "Check a report's status with its report code"),
         ("batal", "Cancel the report in progress"),
         ("bantuan", "Help"),
         ("bahasa", "Change language (Indonesia/English)"),

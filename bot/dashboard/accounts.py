@@ -22,16 +22,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Account changes in this office (last 30 days)",
     ),
     "acct_officer_add": (
-        "Akun {user} dibuat di kantor ini oleh {by} pada {at}. Akun ini dapat membaca tiket "
-        "kantor ini.",
+        "Akun {user} dibuat di kantor ini oleh {by} pada {at}. Akun ini dapat membaca "
+        "laporan kantor ini.",
         "Account {user} was created in this office by {by} on {at}. It can read this office's "
-        "tickets.",
+        "reports.",
     ),
     "acct_officer_move_in": (
         "Akun {user} dipindahkan ke kantor ini oleh {by} pada {at}. Akun ini dapat membaca "
-        "tiket kantor ini.",
+        "laporan kantor ini.",
         "Account {user} was moved into this office by {by} on {at}. It can read this office's "
-        "tickets.",
+        "reports.",
     ),
     "acct_move": ("Pindah ke kantor", "Move to office"),
 }

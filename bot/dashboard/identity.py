@@ -74,9 +74,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "idn_reason_lainnya": ("Lainnya", "Other"),
     "idn_reseal_title": ("Segel ulang ke kantor lain", "Re-seal to another office"),
     "idn_reseal_explain": (
-        "Sebelum mengalihkan tiket, custodian dapat menyegel ulang identitas ke kunci kantor "
+        "Sebelum mengalihkan laporan, custodian dapat menyegel ulang identitas ke kunci kantor "
         "tujuan, agar kantor itu dapat membukanya.",
-        "Before reassigning the ticket, the custodian can re-seal the identity to the target "
+        "Before reassigning the report, the custodian can re-seal the identity to the target "
         "office's key so that office can open it.",
     ),
     "idn_reseal": ("Segel ulang", "Re-seal"),
@@ -90,9 +90,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "No identity needs re-sealing.",
     ),
     "idn_pending_explain": (
-        "Tiket berikut sudah dialihkan ke kantor lain, tetapi identitas pelapornya masih "
+        "Laporan berikut sudah dialihkan ke kantor lain, tetapi identitas pelapornya masih "
         "tersegel untuk kunci kantor ini. Segel ulang dengan kata sandi kantor ini.",
-        "These tickets moved to another office, but their reporter's identity is still sealed "
+        "These reports moved to another office, but their reporter's identity is still sealed "
         "to this office's key. Re-seal it with this office's passphrase.",
     ),
     "idn_shown_once": (
@@ -105,7 +105,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "idn_nik": ("NIK", "NIK"),
     "idn_address": ("Alamat", "Address"),
     "idn_phone": ("Telepon", "Phone"),
-    "idn_back": ("Kembali ke tiket", "Back to the ticket"),
+    "idn_back": ("Kembali ke laporan", "Back to the report"),
     "idn_ok_resealed": ("Identitas disegel ulang.", "Identity re-sealed."),
     "idn_err_wrong_passphrase": (
         "Kata sandi salah. Percobaan ini dicatat.",

@@ -54,6 +54,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "op_resent": ("kirim ulang", "re-sent"),
     "op_digest": ("Ringkasan", "Digest"),
     "op_unreachable_short": ("tidak terjangkau", "unreachable"),
+    "op_no_history": ("Belum ada ringkasan yang dikirim.", "No digest sent yet."),
+    "op_edition_pagi": ("Pagi", "Morning"),
+    "op_edition_malam": ("Malam", "Evening"),
+    "op_via_telegram": ("Telegram", "Telegram"),
+    "op_via_email": ("E-mail", "E-mail"),
+    "op_via_none": ("Tanpa saluran (hanya tercatat)", "No channel (recorded only)"),
+    "op_state_recorded": ("Tercatat", "Recorded"),
+    "op_state_pending": ("Menunggu dikirim", "Waiting to be sent"),
+    "op_state_sent": ("Terkirim", "Sent"),
+    "op_state_failed": ("Gagal", "Failed"),
+    "op_state_held": ("Ditahan", "Held"),
+    # The inbox opened from a digest's link (``?digest=DATE``).
+    "inbox_digest_only": (
+        "Hanya laporan yang tercantum di ringkasan harian {date}.",
+        "Only the reports listed in the daily digest of {date}.",
+    ),
+    "inbox_digest_all": ("Tampilkan semua laporan", "Show all reports"),
 }
 ui.LABELS.update(LABELS)
 

@@ -95,6 +95,9 @@ def _filters(
     assignee: str | None = None,
     sort: str | None = None,
     order: str | None = None,
+    digest: str | None = None,
+    edition: str | None = None,
+    section: str | None = None,
 ) -> Filters:
     """The inbox filters from the query string, shared by the inbox and its CSV export."""
     return Filters.parse(
@@ -108,6 +111,9 @@ def _filters(
         assignee=assignee,
         sort=sort,
         order=order,
+        digest=digest,
+        edition=edition,
+        section=section,
     )
 
 
@@ -264,7 +270,7 @@ def router() -> APIRouter:
         shown = urlencode(filters.query())
         audit.record(session, "export_csv", now=now, officer=officer, detail=f"streamed {shown}")
         session.commit()
-        rows = listing(netra, officer, filters, now).iterate(
+        rows = listing(netra, officer, filters, now, session).iterate(
             lambda: Session(netra.db, expire_on_commit=False), batch=EXPORT_BATCH
         )
         return ui.harden(

@@ -22,11 +22,11 @@ from storage.tickets import format_code
 LABELS: dict[str, tuple[str, str]] = {
     "ret_title": ("Retensi data", "Data retention"),
     "ret_open": (
-        "Tiket masih terbuka. Identitas pelapor, bukti, dan teks bebas dihancurkan {selesai} "
-        "hari setelah tiket ditutup sebagai Selesai, atau {days} hari setelah Tidak "
+        "Laporan masih terbuka. Identitas pelapor, bukti, dan teks bebas dihancurkan {selesai} "
+        "hari setelah laporan ditutup sebagai Selesai, atau {days} hari setelah Tidak "
         "ditindaklanjuti.",
-        "The ticket is open. The reporter's identity, evidence and free text are shredded after "
-        "the ticket is closed: {selesai} days after Selesai, {days} days after Tidak "
+        "The report is open. The reporter's identity, evidence and free text are shredded after "
+        "the report is closed: {selesai} days after Selesai, {days} days after Tidak "
         "ditindaklanjuti.",
     ),
     "ret_scheduled": (
@@ -45,11 +45,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "ret_lift": ("Cabut penahanan hukum", "Lift the legal hold"),
     "ret_reason": ("Alasan penahanan", "Reason for the hold"),
     "ret_holds": ("Penahanan hukum", "Legal holds"),
-    "ret_code": ("Kode tiket", "Ticket code"),
-    "ret_none": ("Tidak ada tiket yang ditahan.", "No ticket is on hold."),
+    "ret_code": ("Kode laporan", "Report code"),
+    "ret_none": ("Tidak ada laporan yang ditahan.", "No report is on hold."),
     "ret_error": (
-        "Tiket tidak ditemukan (atau sudah dihancurkan), atau alasan kurang dari 10 karakter.",
-        "No such ticket (or already shredded), or the reason is shorter than 10 characters.",
+        "Laporan tidak ditemukan (atau sudah dihancurkan), atau alasan kurang dari 10 karakter.",
+        "No such report (or already shredded), or the reason is shorter than 10 characters.",
     ),
 }
 ui.LABELS.update(LABELS)

@@ -6,15 +6,18 @@ leave storage for pages, CSV and the API, and none of them has a field for the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import false
 from sqlmodel import Session, col, select
 
 from bot.runtime import Netra, utcnow
 from handlers.categories import CATEGORIES
 from storage.access import is_escalated_to
+from storage.digest import EDITIONS, SECTIONS, listed_in_digest
 from storage.listing import SORTS, Criteria, Listed, Listing, Page, Sort, Viewer, sorted_by_name
 from storage.listing import region_choices as listed_regions
 from storage.models import Evidence, Office, Officer, Ticket, TicketEvent
@@ -180,6 +183,10 @@ class Filters:
     assignee: str | None = None  # "me", "none" or an officer id
     sort: str = "received"
     order: str | None = None  # "asc" | "desc"; None: the sort's natural direction
+    # A daily digest's link: only what that digest listed (all sections, or one).
+    digest: date | None = None
+    edition: str = "pagi"
+    section: str | None = None
 
     @classmethod
     def parse(
@@ -195,6 +202,9 @@ class Filters:
         assignee: str | None = None,
         sort: str | None = None,
         order: str | None = None,
+        digest: str | None = None,
+        edition: str | None = None,
+        section: str | None = None,
     ) -> Filters:
         """Unknown or malformed values are dropped rather than refused: a filter, not a form."""
         categories = {c.key for c in CATEGORIES}
@@ -210,6 +220,9 @@ class Filters:
             assignee=who if who in ("me", "none") or who.isdigit() else None,
             sort=sort if sort in SORTS else "received",
             order=order if order in ("asc", "desc") else None,
+            digest=_date(digest),
+            edition=edition if edition in EDITIONS else "pagi",
+            section=section if section in SECTIONS else None,
         )
 
     def criteria(self, officer: Officer) -> Criteria:
@@ -243,6 +256,9 @@ class Filters:
             "assignee": self.assignee or "",
             "sort": self.sort if self.sort != "received" else "",
             "order": self.order or "",
+            "digest": self.digest.isoformat() if self.digest else "",
+            "edition": self.edition if self.digest and self.edition != "pagi" else "",
+            "section": self.section if self.digest else "",
         }
         return {k: v for k, v in values.items() if v}
 
@@ -254,11 +270,16 @@ def _date(text: str | None) -> date | None:
         return None
 
 
-def listing(netra: Netra, officer: Officer, filters: Filters, now: datetime) -> Listing:
+def listing(
+    netra: Netra, officer: Officer, filters: Filters, now: datetime, session: Session
+) -> Listing:
     """The officer's visible tickets under ``filters``: overdue first, then the chosen order."""
+    criteria = filters.criteria(officer)
+    if filters.digest is not None:
+        criteria = replace(criteria, within=_digest_condition(session, netra, officer, filters))
     return Listing(
         viewer=Viewer(officer.office_code, officer.active),
-        criteria=filters.criteria(officer),
+        criteria=criteria,
         sort=Sort.parse(filters.sort, filters.order),
         windows=windows_of(netra),
         now=now,
@@ -276,8 +297,28 @@ def inbox(
     before: str | None = None,
 ) -> Page:
     """One keyset page of the officer's inbox (see ``storage.listing``)."""
-    return listing(netra, officer, filters, utcnow()).page(
+    return listing(netra, officer, filters, utcnow(), session).page(
         session, limit=limit, after=after, before=before
+    )
+
+
+def _digest_condition(session: Session, netra: Netra, officer: Officer, filters: Filters) -> Any:
+    """The tickets the officer's office's digest of ``filters.digest`` listed."""
+    from bot.digests import DigestConfig
+
+    office = session.get(Office, officer.office_code)
+    assert filters.digest is not None
+    if office is None:
+        return false()
+    config = DigestConfig.from_settings(netra.settings).with_edits(session)
+    return listed_in_digest(
+        office,
+        filters.digest,
+        edition=filters.edition,
+        sections=[filters.section] if filters.section else SECTIONS,
+        windows=config.windows,
+        calendar=config.calendar,
+        schedule=config.schedule,
     )
 
 

@@ -33,7 +33,7 @@ def test_a_new_engine_over_the_same_database_continues_mid_conversation(
     assert "Kapan Anda mengetahui" in second.says("/bantuan")  # re-asks where it stood
     for answer in HAPPY_PATH[8:]:
         out = second.says(answer)
-    assert "Kode tiket" in out
+    assert "Kode laporan" in out
     restarted.db.dispose()
 
 

@@ -143,7 +143,7 @@ def test_bare_words_work_as_commands(user: WhatsAppUser):
     help_text = "\n".join(user.send("BANTUAN"))
     assert "/status" in help_text and "Langkah 1/8" in help_text  # help, then the step again
     assert "dibatalkan" in "\n".join(user.send("BATAL")).lower()
-    assert "kode tiket" in "\n".join(user.send("STATUS")).lower()
+    assert "kode laporan" in "\n".join(user.send("STATUS")).lower()
 
 
 # --- authenticity ----------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_viewing_a_ticket_with_photos_is_one_audit_entry(netra, browser, tmp_pat
         table = page.locator("table.audit tbody")
         assert table.locator("tr").count() == 1
         row = table.locator("tr").first.inner_text()
-        assert "Membuka tiket" in row and code in row and "WITA" in row
+        assert "Membuka laporan" in row and code in row and "WITA" in row
         assert_accessible(page, "audit log")
         for width, height in ((390, 844), (1366, 860)):
             page.set_viewport_size({"width": width, "height": height})
@@ -109,5 +109,5 @@ def test_the_audit_log_reads_as_words_and_filters_by_officer_and_day(netra, brow
 
         # A day with nothing on it, and a name that is not an account, say so.
         quiet = client.get("/dashboard/audit?date_from=2020-01-01&date_to=2020-01-02").text
-        assert "<strong>Membuka tiket</strong>" not in quiet and "Tidak ditemukan." in quiet
+        assert "<strong>Membuka laporan</strong>" not in quiet and "Tidak ditemukan." in quiet
         assert "Nama pengguna tidak ditemukan." in client.get("/dashboard/audit?who=siapa").text

@@ -103,4 +103,4 @@ def session(netra: Netra) -> Iterator[Session]:
         yield opened
 
 
-from tests.fakes.dashboard import dashboard, officer_factory  # noqa: E402, F401
+from tests.fakes.dashboard import dashboard, officer_factory, shots, sized_page  # noqa: E402, F401

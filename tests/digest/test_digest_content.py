@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.digests import channels_of, digest_for, run_due_digests
 from bot.runtime import Netra
+from handlers.casework import escalate_overdue
 from handlers.digest_text import email_html, email_text, telegram_text
 from storage.models import DigestRun, Office
 from storage.workflow import processing_due
@@ -122,7 +123,7 @@ def test_the_digest_lists_what_to_act_on_and_what_is_new(netra: Netra, session: 
         ZoneInfo("Asia/Jakarta")
     )
     assert f"{fresh.code} · " in text and due.strftime("%d-%m %H.%M") in text
-    assert "http://127.0.0.1:8000/dashboard/?date_from=2024-10-09&date_to=2024-10-10" in text
+    assert "http://127.0.0.1:8000/dashboard/?digest=2024-10-10" in text
 
 
 def test_a_province_sees_its_kabkota_overdue_tickets_and_ri_the_national_table(
@@ -132,6 +133,8 @@ def test_a_province_sees_its_kabkota_overdue_tickets_and_ri_the_national_table(
     seven_wit = at("2024-10-09T22:00:00")
     late = make_ticket(session, office=JAYAPURA, created_at=seven_wit - timedelta(days=9))
     make_ticket(session, office=DENPASAR, created_at=seven_wit - timedelta(days=9))
+    # The hourly escalation job marked them for their provinces during the night.
+    escalate_overdue(session, now=seven_wit - timedelta(hours=1), windows=config.windows)
     session.commit()
     papua = session.get(Office, "91")
     bali = session.get(Office, "51")
@@ -195,7 +198,7 @@ def test_a_long_digest_is_cut_at_telegrams_limit_with_the_rest_counted(
     shown = sum(1 for line in text.splitlines() if line.startswith("• "))
     assert 0 < shown < 260
     assert f"dan {260 - shown} lainnya" in text
-    assert text.rstrip().endswith("date_to=2024-10-10")
+    assert text.rstrip().endswith("/dashboard/?digest=2024-10-10")
     assert "Jumlah per status" in text
     # The e-mail has no such limit: it lists every fetched line.
     assert email_text(digest, BASE).count("• ") > shown

@@ -41,7 +41,7 @@ def test_web_chat_files_a_report_with_a_photo_and_strips_its_metadata(netra):
         assert "Bukti diterima (1)" in texts(upload.json())
         for answer in HAPPY_PATH[11:]:
             final = say(served, answer)
-    assert "Kode tiket" in texts(final)
+    assert "Kode laporan" in texts(final)
     with netra.session() as session:
         ticket = session.exec(select(Ticket)).one()
         photo = session.exec(select(Evidence).where(Evidence.kind == "photo")).one()
@@ -123,7 +123,7 @@ def test_new_user_files_a_report_in_the_browser_and_checks_status(netra, browser
         code = page.locator(".receipt .code-value").nth(0).inner_text()
         secret = page.locator(".receipt .code-value").nth(1).inner_text()
         type_(f"/status {code} {secret}")
-        bot_says(f"Tiket {code}")
+        bot_says(f"Laporan {code} (")
         assert "menunggu kajian" in page.locator(".msg.bot").last.inner_text()
         page.screenshot(path=str(netra.settings.data_dir.parent / "web-chat.png"), full_page=True)
         context.close()

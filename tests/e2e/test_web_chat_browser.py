@@ -196,7 +196,7 @@ def test_a_report_in_the_browser_keeps_its_history_buttons_and_receipt(
             assert box is not None and box["height"] < 36
         receipt.get_by_role("button", name="Salin kode rahasia").click()
         assert page.evaluate("navigator.clipboard.readText()") == secret
-        receipt.get_by_role("button", name="Salin kode tiket").click()
+        receipt.get_by_role("button", name="Salin kode laporan").click()
         assert page.evaluate("navigator.clipboard.readText()") == code
         assert_accessible(page, f"chat receipt {size(viewport)}")
         page.screenshot(path=str(shots / f"chat-receipt-{size(viewport)}.png"))
@@ -204,7 +204,7 @@ def test_a_report_in_the_browser_keeps_its_history_buttons_and_receipt(
         page.reload()
         page.locator(".receipt").wait_for()  # kept until the reporter dismisses it
         type_(page, f"/status {code} {secret}")
-        answer = bot_says(page, f"Tiket {code}")
+        answer = bot_says(page, f"Laporan {code} (")
         page.wait_for_timeout(1500)
         assert answer.is_visible()  # the answer stays on screen
         assert page.locator(".msg.bot", has_text="Selamat datang di Netra").count() == 1
@@ -212,7 +212,7 @@ def test_a_report_in_the_browser_keeps_its_history_buttons_and_receipt(
         page.get_by_role("button", name="Sudah saya simpan").click()
         page.wait_for_timeout(300)
         page.reload()
-        bot_says(page, f"Tiket {code}")
+        bot_says(page, f"Laporan {code} (")
         assert page.locator(".receipt").count() == 0
         assert secret not in page.inner_text("body")
         assert code in page.inner_text("#log")

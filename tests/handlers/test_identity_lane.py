@@ -33,7 +33,7 @@ def sealed_rows(netra: Netra) -> list[SealedIdentity]:
 def test_office_without_key_is_said_plainly_and_nothing_is_asked(netra):
     reporter = ScriptedReporter(netra, "lane-nokey")
     out = submit(reporter)
-    assert "Kode tiket:" in out
+    assert "Kode laporan:" in out
     assert "belum dapat menerima identitas tersegel" in out
     assert reporter.step() is None
 

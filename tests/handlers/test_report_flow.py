@@ -19,7 +19,7 @@ def file_report(reporter: ScriptedReporter, answers: tuple[str, ...] = HAPPY_PAT
 def test_happy_path_gives_ticket_code_and_receipt(netra):
     reporter = ScriptedReporter(netra, "alice-browser")
     receipt_text = file_report(reporter)
-    assert "Kode tiket:" in receipt_text and "Kode rahasia:" in receipt_text
+    assert "Kode laporan:" in receipt_text and "Kode rahasia:" in receipt_text
     with netra.session() as session:
         ticket = session.exec(select(Ticket)).one()
         assert ticket.office_code == "52.06"  # Bawaslu Kabupaten Bima
@@ -39,6 +39,6 @@ def test_every_category_files_a_ticket(netra, index):
     if category.key in LOCAL_BY_NATURE:
         answers.remove("kabkota")  # a village head, TNI/Polri: the level is not asked
     reporter = ScriptedReporter(netra, f"cat-{category.key}")
-    assert "Kode tiket:" in file_report(reporter, tuple(answers))
+    assert "Kode laporan:" in file_report(reporter, tuple(answers))
     with netra.session() as session:
         assert session.exec(select(Ticket.category)).one() == category.key

@@ -67,7 +67,7 @@ def test_kemenag_official_in_sinjai_goes_to_bawaslu_sinjai(netra):
     answers.remove("kabkota")  # "KUA" tells the level: a national agency's local office
     answers[answers.index("Kab. Bima")] = "Sinjai"
     reporter, out = _file(netra, "kua", answers)
-    assert "Kode tiket:" in out
+    assert "Kode laporan:" in out
     ticket = _ticket(netra)
     assert ticket.office_code == "73.07"
     assert ticket.institution_level == "vertikal"
@@ -130,7 +130,7 @@ def test_skip_all_jumps_to_the_summary_and_stores_nothing(netra):
     start = answers.index("bupati")
     answers[start : answers.index("kirim")] = ["lewati semua"]
     _, out = _file(netra, "skipall", answers)
-    assert "Kode tiket:" in out
+    assert "Kode laporan:" in out
     ticket = _ticket(netra)
     assert ticket.race == "unknown" and ticket.employment == "unknown" and ticket.place is None
 
@@ -143,7 +143,7 @@ def test_skip_all_in_english(netra):
     out = ""
     for answer in answers:
         out = reporter.says(answer)
-    assert "Ticket code:" in out
+    assert "Report code:" in out
 
 
 @pytest.mark.parametrize("word", ["gak tau", "tdk tahu", "belum tahu", "nggak", "tau"])
@@ -174,7 +174,7 @@ def test_witnesses_willing_is_not_asked_without_witnesses(netra):
     answers = _answers(**{"Dua staf kecamatan": "lewati"})
     answers.remove("ya")
     _, out = _file(netra, "nowit", answers)
-    assert "Kode tiket:" in out
+    assert "Kode laporan:" in out
     assert _ticket(netra).witnesses_willing is None
 
 

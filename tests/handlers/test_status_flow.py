@@ -14,7 +14,7 @@ def file_ticket(netra, address: str) -> tuple[str, str]:
     reporter = ScriptedReporter(netra, address)
     for answer in HAPPY_PATH:
         text = reporter.says(answer)
-    code = re.search(r"Kode tiket: (\S+)", text).group(1)
+    code = re.search(r"Kode laporan: (\S+)", text).group(1)
     receipt = re.search(r"Kode rahasia: (\S+)", text).group(1)
     return code, receipt
 
@@ -31,7 +31,7 @@ def test_status_with_code_and_receipt_from_another_device(netra):
     other.says("/status")
     other.says(code.lower().replace("-", " "))
     answer = other.says(receipt.lower())
-    assert f"Tiket {code}" in answer and "diterima, menunggu kajian" in answer
+    assert f"Laporan {code}" in answer and "diterima, menunggu kajian" in answer
     assert "Bawaslu Kabupaten Bima" in answer
 
 

@@ -64,7 +64,7 @@ function receiptCard(line) {
   card.dataset.lineId = line.id;
   const first = line.text.split("\n")[0];
   card.appendChild(el("p", "receipt-title", first));
-  card.appendChild(codeRow("Kode tiket", line.receipt.code));
+  card.appendChild(codeRow("Kode laporan", line.receipt.code));
   card.appendChild(codeRow("Kode rahasia", line.receipt.secret));
   card.appendChild(el("p", "receipt-note",
     "Simpan kedua kode di tempat aman. Kode rahasia tidak bisa ditampilkan lagi dan jangan " +
@@ -85,7 +85,7 @@ function render(line) {
   const div = el("div", "msg " + who + (line.who === "push" ? " push" : ""));
   if (line.dismissed_receipt) {
     div.textContent = line.text;
-    div.appendChild(codeRow("Kode tiket", line.dismissed_receipt));
+    div.appendChild(codeRow("Kode laporan", line.dismissed_receipt));
   } else {
     div.textContent = line.text;
   }
@@ -221,7 +221,7 @@ fileInput.addEventListener("change", async () => {
 });
 
 forgetButton.addEventListener("click", async () => {
-  if (!confirm("Hapus percakapan ini dari perangkat ini? Simpan dulu kode tiket dan kode rahasia bila ada.")) return;
+  if (!confirm("Hapus percakapan ini dari perangkat ini? Simpan dulu kode laporan dan kode rahasia bila ada.")) return;
   await fetch("/chat/api/forget", { method: "POST" });
   polling = false;
   log.replaceChildren(el("div", "msg bot",
