@@ -244,7 +244,7 @@ def router() -> APIRouter:
                     for name, (allowed, _) in store.STATE_MOVES.items()
                     if broadcast.status in allowed
                 ],
-                "wib": lambda d: ui.local_when(d, zone, lang) if d else "—",
+                "local_time": lambda d: ui.local_when(d, zone, lang) if d else "—",
                 **extra,
             },
         )
