@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     login_address_max_failures: int = Field(
         default=20, ge=1, alias="NETRA_LOGIN_ADDRESS_MAX_FAILURES"
     )
+    # Office passphrase tries (reveal or re-seal of a sealed identity). Each runs scrypt with
+    # 128 MiB, so at most this many at once in one process; a try waits up to 10 s for a free
+    # slot, then the officer is told to try again.
+    unlock_max_concurrent: int = Field(default=2, ge=1, alias="NETRA_UNLOCK_MAX_CONCURRENT")
+    # Wrong passphrases within NETRA_UNLOCK_LOCKOUT_MINUTES before further tries are refused
+    # unchecked: per officer, and per office key whoever tries (a team cannot pool guesses).
+    unlock_officer_max_failures: int = Field(
+        default=5, ge=1, alias="NETRA_UNLOCK_OFFICER_MAX_FAILURES"
+    )
+    unlock_key_max_failures: int = Field(default=10, ge=1, alias="NETRA_UNLOCK_KEY_MAX_FAILURES")
+    unlock_lockout_minutes: int = Field(default=15, ge=1, alias="NETRA_UNLOCK_LOCKOUT_MINUTES")
 
     # --- operator ---
     # Who runs this Netra: the web chat's header and title, the consent text, and the sender
@@ -135,8 +146,8 @@ class Settings(BaseSettings):
     retention_tidak_ditindaklanjuti_days: int = Field(
         default=180, ge=1, alias="NETRA_RETENTION_TIDAK_DITINDAKLANJUTI_DAYS"
     )
-    # A reporter identity no ticket, draft, subscription or waiting reply needs (e.g. after
-    # opting out) is deleted after this many days of silence.
+    # A reporter identity no ticket, draft, subscription or waiting reply needs is deleted after
+    # this many days of silence (a Telegram/WhatsApp subscriber's goes at once on opting out).
     retention_idle_identity_days: int = Field(
         default=1, ge=1, alias="NETRA_RETENTION_IDLE_IDENTITY_DAYS"
     )

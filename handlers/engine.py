@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from handlers.messages import t
 from handlers.types import Choice, Inbound, Outcome, Reply
-from storage import outbox
+from storage import optout, outbox
 from storage.crypto import ReceiptHasher
 from storage.db import ConcurrentUpdate
 from storage.inbound import first_sighting
@@ -114,6 +114,8 @@ class Turn:
     now: datetime
     replies: list[Reply] = field(default_factory=list)
     ticket_code: str | None = None
+    # Set by an opt-out: once the replies are queued, the identity goes if no report needs it.
+    forget_identity: bool = False
 
     @property
     def lang(self) -> str:
@@ -244,6 +246,7 @@ class Engine:
         )
         self._run(turn, message, conversation)
         self._save(session, turn, conversation)
+        forgotten, lang, reporter_id = False, reporter.lang, reporter.id
         if outbox_transport is not None:
             for reply in turn.replies:
                 outbox.enqueue(
@@ -255,10 +258,14 @@ class Engine:
                     reporter_id=reporter.id,
                     reply=True,
                 )
+            # Only where replies travel in the outbox: the web chat's reply is the HTTP answer,
+            # written to the transcript under the reporter (its retention job forgets it).
+            if turn.forget_identity:
+                forgotten = optout.forget_subscriber(session, reporter)
         return Outcome(
             replies=turn.replies,
-            reporter_id=reporter.id,
-            lang=reporter.lang,
+            reporter_id=None if forgotten else reporter_id,
+            lang=lang,
             ticket_code=turn.ticket_code,
         )
 

@@ -7,6 +7,9 @@ engine's "make a report" word, and a reporter who types it to report must not fi
 on a broadcast list. The opt-out reply says which word turns announcements back on.
 Neither word touches the reporter's own conversation: replies and updates about their own
 reports still arrive, and a report in progress is re-asked where it stood.
+Opting out skips the broadcasts still queued for the person and asks the engine to forget their
+identity once the confirmation is queued (``storage.optout``): it goes at once unless a report
+of theirs still needs it.
 
 After opting in, two optional questions follow (each can be skipped): the subscriber's
 kab/kota or province, matched like a report's region, and their language. The region is asked
@@ -23,6 +26,7 @@ from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.messages import CATALOGUE
 from handlers.report import region_label
 from handlers.types import Choice, Inbound
+from storage import optout
 from storage.models import Subscriber
 
 SKIP_WORDS = frozenset({"lewati", "skip", "tidak", "no", "-", "tidak usah", "semua"})
@@ -75,6 +79,8 @@ def set_subscription(turn: Turn, *, subscribed: bool) -> None:
         turn.session.execute(
             delete(Subscriber).where(Subscriber.reporter_id == reporter.id)  # type: ignore[arg-type]
         )
+        optout.skip_pending_broadcasts(turn.session, reporter.id, now=turn.now)  # type: ignore[arg-type]
+        turn.forget_identity = True
         turn.say("unsubscribed")
         if was_in_preferences:
             _restore(turn)

@@ -40,10 +40,26 @@ from storage.sealing import (
 FIELDS = ("name", "nik", "address", "phone")
 CONTAINER_VERSION = 1
 REVEAL_REASONS = ("laporan_resmi", "klarifikasi", "penegak_hukum", "lainnya")
+# The defaults of ``UnlockLimits`` (settings: NETRA_UNLOCK_*).
 REVEAL_MAX_FAILURES = 5  # per officer, within REVEAL_LOCKOUT
 REVEAL_OFFICE_MAX_FAILURES = 10  # per office key, whoever tries: a team cannot share guesses
 REVEAL_LOCKOUT = timedelta(minutes=15)
 REASON_MIN = 10
+
+
+@dataclass(frozen=True)
+class UnlockLimits:
+    """Failed passphrase tries allowed within ``lockout``, per officer and per office key.
+
+    Passed in by the caller (the settings decide), so storage stays free of configuration.
+    """
+
+    per_officer: int = REVEAL_MAX_FAILURES
+    per_key: int = REVEAL_OFFICE_MAX_FAILURES
+    lockout: timedelta = REVEAL_LOCKOUT
+
+
+DEFAULT_UNLOCK_LIMITS = UnlockLimits()
 
 
 class IdentityError(ValueError):
@@ -206,12 +222,14 @@ def open_identity(session: Session, ticket: Ticket, passphrase: str) -> FormalId
 # --- reveal and re-seal (the dashboard's actions) -------------------------------------------
 
 
-def recent_reveal_failures(session: Session, officer: Officer, now: datetime) -> int:
+def recent_reveal_failures(
+    session: Session, officer: Officer, now: datetime, lockout: timedelta = REVEAL_LOCKOUT
+) -> int:
     """Passphrase tries of this officer not known to have succeeded (pending ones count)."""
-    return _failures(session, col(UnlockAttempt.officer_id) == officer.id, now)
+    return _failures(session, col(UnlockAttempt.officer_id) == officer.id, now, lockout)
 
 
-def _failures(session: Session, who: object, now: datetime) -> int:
+def _failures(session: Session, who: object, now: datetime, lockout: timedelta) -> int:
     return int(
         session.exec(
             select(func.count())
@@ -219,14 +237,19 @@ def _failures(session: Session, who: object, now: datetime) -> int:
             .where(
                 who,  # type: ignore[arg-type]
                 UnlockAttempt.outcome != "ok",
-                col(UnlockAttempt.at) >= now - REVEAL_LOCKOUT,
+                col(UnlockAttempt.at) >= now - lockout,
             )
         ).one()
     )
 
 
 def claim_unlock(
-    session: Session, *, officer: Officer, office_code: str, now: datetime
+    session: Session,
+    *,
+    officer: Officer,
+    office_code: str,
+    now: datetime,
+    limits: UnlockLimits = DEFAULT_UNLOCK_LIMITS,
 ) -> UnlockAttempt | None:
     """Count a passphrase try *before* the slow KDF runs; None when this try is locked out.
 
@@ -238,10 +261,10 @@ def claim_unlock(
     session.exec(
         select(OfficeKey).where(OfficeKey.office_code == office_code).with_for_update()
     ).first()
+    by_key = col(UnlockAttempt.office_code) == office_code
     if (
-        recent_reveal_failures(session, officer, now) >= REVEAL_MAX_FAILURES
-        or _failures(session, col(UnlockAttempt.office_code) == office_code, now)
-        >= REVEAL_OFFICE_MAX_FAILURES
+        recent_reveal_failures(session, officer, now, limits.lockout) >= limits.per_officer
+        or _failures(session, by_key, now, limits.lockout) >= limits.per_key
     ):
         return None
     attempt = UnlockAttempt(office_code=office_code, officer_id=officer.id, at=now)
@@ -265,6 +288,7 @@ def reveal_identity(
     reason_category: str,
     reason: str,
     now: datetime,
+    limits: UnlockLimits = DEFAULT_UNLOCK_LIMITS,
 ) -> RevealResult:
     """Open the identity for one display, audit-logging the attempt either way.
 
@@ -283,7 +307,9 @@ def reveal_identity(
         raise IdentityError("this ticket has no formal identity")
     if officer.office_code != ticket.office_code or row.office_code != ticket.office_code:
         raise IdentityError("the identity is sealed to another office's key")
-    attempt = claim_unlock(session, officer=officer, office_code=row.office_code, now=now)
+    attempt = claim_unlock(
+        session, officer=officer, office_code=row.office_code, now=now, limits=limits
+    )
     if attempt is None:
         return RevealResult(None, "locked")
     # The try must be on record before the KDF, not after: see ``claim_unlock``.

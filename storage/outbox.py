@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, delete, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,9 @@ LEASE = timedelta(seconds=30)
 MAX_ERROR_CHARS = 300
 # Real failures (not 429s) before a row is given up as failed: ~2 hours of backoff in all.
 MAX_ATTEMPTS = 12
+# In the payload of a reply to a person forgotten when they opted out: their language and last
+# message time, which a transport would otherwise read from the reporter row.
+FORGOTTEN_RECIPIENT = "recipient"
 
 
 def enqueue(
@@ -146,6 +149,8 @@ def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.attempts += 1
     session.add(message)
+    if is_forgotten(message):
+        session.delete(message)
 
 
 def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
@@ -163,6 +168,34 @@ def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    purge_forgotten(session, ids)
+
+
+def is_forgotten(message: OutboxMessage) -> bool:
+    """A reply to a person forgotten when they opted out (``storage.optout``): it holds the
+    only copy of their address, so it goes as soon as it is sent or given up, not on the
+    sent-rows schedule."""
+    return message.reporter_id is None and FORGOTTEN_RECIPIENT in message.payload
+
+
+def purge_forgotten(session: Session, ids: list[int]) -> None:
+    """Delete, among ``ids`` just recorded, the replies to a forgotten person.
+
+    The mark is inside the encrypted payload, so only rows without a reporter (never a
+    reporter's own reply or notice) are read to look for it.
+    """
+    candidates = session.exec(
+        select(OutboxMessage.id, OutboxMessage.payload).where(
+            col(OutboxMessage.id).in_(ids), col(OutboxMessage.reporter_id).is_(None)
+        )
+    ).all()
+    doomed = [i for i, payload in candidates if FORGOTTEN_RECIPIENT in payload]
+    if doomed:
+        session.execute(
+            delete(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(doomed))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_retry(
@@ -196,6 +229,8 @@ def mark_failed(
     message.last_error = error[:MAX_ERROR_CHARS]
     message.claimed_until = None
     session.add(message)
+    if is_forgotten(message):
+        session.delete(message)
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 900.0) -> timedelta:

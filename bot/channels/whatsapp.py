@@ -447,6 +447,18 @@ class Recipient:
     has_held: bool
 
 
+def _detached(payload: dict[str, Any]) -> Recipient | None:
+    """A reply to a person forgotten when they opted out carries what their row would say."""
+    about = payload.get(outbox.FORGOTTEN_RECIPIENT)
+    if not isinstance(about, dict):
+        return None
+    try:
+        last = datetime.fromisoformat(str(about["last_inbound_at"]))
+    except (KeyError, ValueError):
+        return None
+    return Recipient(str(about.get("lang", "id")), _aware(last), False)
+
+
 class TwilioTransport:
     """Sends outbox payloads through Twilio's Messages API, respecting the 24-hour window.
 
@@ -516,6 +528,8 @@ class TwilioTransport:
                 await self._create(to, body=body)
             return
         recipient = await asyncio.to_thread(self.recipient, address)
+        if recipient.last_inbound_at is None:
+            recipient = _detached(payload) or recipient
         if not self.window_open(recipient, utcnow()):
             await self._outside_window(to, recipient, payload)
             return

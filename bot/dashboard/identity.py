@@ -11,15 +11,18 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
 from sqlmodel import Session
 
+from bot.config import Settings
 from bot.dashboard import ui
-from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession
+from bot.dashboard.auth import CsrfChecked, CurrentOfficer, DbSession, netra_of
 from bot.dashboard.followup import reading_session
 from bot.runtime import utcnow
 from storage import audit
@@ -28,6 +31,7 @@ from storage.identity import (
     REASON_MIN,
     REVEAL_REASONS,
     IdentityError,
+    UnlockLimits,
     awaiting_reseal,
     claim_unlock,
     finish_unlock,
@@ -141,21 +145,52 @@ FLASHES = (
     "err_busy",
 )
 
-# Each unlock runs scrypt with 128 MiB: a burst of them must not exhaust the server's memory.
-MAX_CONCURRENT_UNLOCKS = 2
+# How long a passphrase try waits for a free slot before the officer is told to retry.
 UNLOCK_WAIT_SECONDS = 10.0
-_unlock_slots = threading.BoundedSemaphore(MAX_CONCURRENT_UNLOCKS)
+# One semaphore per cap, shared by every request of the process.
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
 
 
-@contextmanager
-def unlock_slot() -> Iterator[bool]:
-    """One of the few concurrent passphrase checks, or False when none frees up in time."""
-    acquired = _unlock_slots.acquire(timeout=UNLOCK_WAIT_SECONDS)
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            _unlock_slots.release()
+@dataclass(frozen=True)
+class Unlocking:
+    """The settings' limits on passphrase tries, and this process's slots for running them.
+
+    Each unlock runs scrypt with 128 MiB: a burst of them must not exhaust the server's memory,
+    so at most ``NETRA_UNLOCK_MAX_CONCURRENT`` run at once.
+    """
+
+    limits: UnlockLimits
+    slots: threading.BoundedSemaphore
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        """One of the few concurrent passphrase checks, or False when none frees up in time."""
+        acquired = self.slots.acquire(timeout=UNLOCK_WAIT_SECONDS)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                self.slots.release()
+
+
+def unlocking_for(settings: Settings) -> Unlocking:
+    cap = settings.unlock_max_concurrent
+    with _slots_lock:
+        slots = _slots.setdefault(cap, threading.BoundedSemaphore(cap))
+    limits = UnlockLimits(
+        per_officer=settings.unlock_officer_max_failures,
+        per_key=settings.unlock_key_max_failures,
+        lockout=timedelta(minutes=settings.unlock_lockout_minutes),
+    )
+    return Unlocking(limits, slots)
+
+
+def _unlocking(request: Request) -> Unlocking:
+    return unlocking_for(netra_of(request).settings)
+
+
+UnlockingDep = Annotated[Unlocking, Depends(_unlocking)]
 
 
 @pass_context
@@ -189,6 +224,7 @@ def router() -> APIRouter:
         request: Request,
         session: DbSession,
         officer: CurrentOfficer,
+        unlocking: UnlockingDep,
         passphrase: Annotated[str, Form(max_length=1000)] = "",
         reason_category: Annotated[str, Form(max_length=40)] = "",
         reason: Annotated[str, Form(max_length=2000)] = "",
@@ -197,7 +233,7 @@ def router() -> APIRouter:
         if ticket is None or ticket.id is None or sealed_identity_for(session, ticket.id) is None:
             raise HTTPException(404, "Not Found")
         try:
-            with unlock_slot() as free:
+            with unlocking.slot() as free:
                 if not free:
                     return _back(ticket.code, "err_busy")
                 result = reveal_identity(
@@ -208,6 +244,7 @@ def router() -> APIRouter:
                     reason_category=reason_category,
                     reason=reason,
                     now=utcnow(),
+                    limits=unlocking.limits,
                 )
         except IdentityError as exc:
             session.rollback()
@@ -225,6 +262,7 @@ def router() -> APIRouter:
         code: str,
         session: DbSession,
         officer: CurrentOfficer,
+        unlocking: UnlockingDep,
         passphrase: Annotated[str, Form(max_length=1000)] = "",
         office_code: Annotated[str, Form(max_length=8)] = "",
     ) -> Response:
@@ -235,7 +273,8 @@ def router() -> APIRouter:
         row = sealed_identity_for(session, ticket.id)
         if row is None or row.office_code != officer.office_code:
             return _back(ticket.code, "err_refused")
-        return _reseal(session, officer, ticket, passphrase, office_code.strip(), ticket.code)
+        target = office_code.strip()
+        return _reseal(session, officer, unlocking, ticket, passphrase, target, ticket.code)
 
     @api.get("/identities")
     def pending_page(request: Request, session: DbSession, officer: CurrentOfficer) -> Response:
@@ -255,6 +294,7 @@ def router() -> APIRouter:
         sealed_id: int,
         session: DbSession,
         officer: CurrentOfficer,
+        unlocking: UnlockingDep,
         passphrase: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
         """After a reassignment: the old office re-seals to wherever the ticket now is."""
@@ -264,7 +304,7 @@ def router() -> APIRouter:
             raise HTTPException(404, "Not Found")
         if ticket.office_code == officer.office_code:
             raise HTTPException(404, "Not Found")
-        return _reseal(session, officer, ticket, passphrase, ticket.office_code, None)
+        return _reseal(session, officer, unlocking, ticket, passphrase, ticket.office_code, None)
 
     return api
 
@@ -272,6 +312,7 @@ def router() -> APIRouter:
 def _reseal(
     session: Session,
     officer: Any,
+    unlocking: Unlocking,
     ticket: Ticket,
     passphrase: str,
     target: str,
@@ -285,10 +326,16 @@ def _reseal(
     now = utcnow()
     if session.get(Office, target) is None:
         return done("err_refused")
-    with unlock_slot() as free:
+    with unlocking.slot() as free:
         if not free:
             return done("err_busy")
-        attempt = claim_unlock(session, officer=officer, office_code=officer.office_code, now=now)
+        attempt = claim_unlock(
+            session,
+            officer=officer,
+            office_code=officer.office_code,
+            now=now,
+            limits=unlocking.limits,
+        )
         if attempt is None:
             session.rollback()
             return done("err_locked")
