@@ -443,6 +443,14 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
         f"({100 * rate / configured:.1f}% of the broadcast rate {configured:.0f}/s, "
         f"{100 * rate / args.rate:.1f}% of the platform limit {args.rate}/s)"
     )
+    if not whatsapp:
+        # Per 5 s: a dip at the start only is a one-off (e.g. SQLite folding the recipients'
+        # write-ahead log back), a dip throughout is the sending loop.
+        steps = [
+            sum(1 for t in counter.broadcast if start <= t < start + 5) / 5
+            for start in (window_start + 5 * k for k in range(int(seconds // 5)))
+        ]
+        print("broadcast rate per 5 s: " + " ".join(f"{r:.0f}" for r in steps))
     if whatsapp:
         print(
             f"WhatsApp in the window: {sent - templated:,} free text (inside 24 h), "
