@@ -59,18 +59,17 @@ MAX_ATTEMPTS = 5
 MATERIALIZE_CHUNK: int | None = None
 RECOVER_EVERY = 60.0  # seconds between looks for a dead process's unfinished claims
 REPLY_PAUSE = 0.02  # seconds a broadcast batch waits while conversation replies are queued
-# Seconds of late sends that may go out at once after a late wake-up, and sends awaiting an
-# answer: together they bound a burst at the platform (0.22 s of the broadcast rate), within
-# the fifth of the platform's rate kept for replies (NETRA_BROADCAST_RATE_SHARE 0.8: 0.25 s).
+# Seconds of late sends that may go out at once after a late wake-up: well within the fifth of
+# the platform's rate kept for replies (NETRA_BROADCAST_RATE_SHARE 0.8).
 CATCH_UP = 0.02
 # Seconds before a batch's last slot at which the next batch is claimed: a round (due
 # broadcasts, lock, reply check, reserve, claim: four commits) took up to ~0.2 s at load 10.
 LEAD = 0.5
 GROUP_SECONDS = 0.2  # sends marked ``sending`` per transaction: what a kill can leave unknown
-# Sends awaiting an answer, in seconds of the rate. A platform that stalls gets no more until it
-# answers; without a cap, the requests queued meanwhile arrive together when it recovers and
-# are answered 429 (measured with a starved fake on a loaded machine).
-IN_FLIGHT_SECONDS = 0.2
+# Sends awaiting an answer, in seconds of the rate. A platform that stalls for longer gets no
+# more until it answers (what queued meanwhile would arrive together). It must stay well above
+# the round trip, which to Telegram or Twilio from Indonesia is a few tenths of a second.
+IN_FLIGHT_SECONDS = 1.0
 MARK_AHEAD = 0.1  # seconds before a batch's first slot at which its first group is marked
 
 
