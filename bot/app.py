@@ -43,10 +43,14 @@ def create_app(
         scheduler = start_scheduler(netra) if run_jobs else None
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run_forever(stop)) if outbound else None
+        if outbound:  # replies committed here go straight to this sender
+            netra.batcher.courier_transports = frozenset(outbound)
+            netra.batcher.courier = sender
         broadcasting = asyncio.create_task(reminders.run_forever(stop)) if outbound else None
         try:
             yield
         finally:
+            netra.batcher.courier = None
             stop.set()
             sender.wake()
             if task is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -14,6 +13,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.keys import load_keys
 from bot.poison import clean_text
+from bot.turns import TurnBatcher
 from handlers.engine import Engine, Policy
 from handlers.types import Inbound, Outcome
 from storage.crypto import Keys, ReceiptHasher, install_keys
@@ -55,34 +55,38 @@ class Netra:
     db: Database
     regions: RegionDirectory
     engine: Engine
-    # Turns run here, not in asyncio's default pool (cores + 4 threads): a PostgreSQL turn
-    # spends most of its time waiting on round trips, so more turns in flight (up to the
-    # database pool of 30 connections) is more turns per second. SQLite has one writer: more
-    # threads there only wait in its busy handler (which sleeps up to 100 ms), so few.
+    # Turn batches run here, not in asyncio's default pool (cores + 4 threads), one thread per
+    # batch in flight: on PostgreSQL several batches overlap their round trips; SQLite has one
+    # writer, and a second batch there only spun in the busy handler (measured: fewer turns/s).
     turn_threads: ThreadPoolExecutor = field(init=False)
+    # Turns that arrive together share one transaction (group commit, see ``bot.turns``).
+    batcher: TurnBatcher = field(init=False)
 
     def __post_init__(self) -> None:
-        workers = 4 if self.db.dialect.name == "sqlite" else 24
+        sqlite = self.db.dialect.name == "sqlite"
+        workers = self.settings.turn_batches or (1 if sqlite else 6)
         self.turn_threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="turn")
+        self.batcher = TurnBatcher(
+            self, self.turn_threads, workers=workers, max_batch=self.settings.turn_batch_max
+        )
 
     async def process_async(
         self, message: Inbound, *, outbox_transport: str | None = None
     ) -> Outcome:
-        """``process`` on a turn thread, for the webhooks' event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.turn_threads, lambda: self.process(message, outbox_transport=outbox_transport)
+        """One turn for the webhooks' event loop, committed (in a batch) before it returns."""
+        return await self.batcher.submit(message, outbox_transport)
+
+    def turn(self, session: Session, message: Inbound, outbox_transport: str | None) -> Outcome:
+        """One turn inside the caller's transaction (the caller commits)."""
+        return self.engine.handle(
+            session, _cleaned(message), utcnow(), outbox_transport=outbox_transport
         )
 
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:
         """One conversation turn, committed (and retried on a concurrent write) before return."""
         self.engine.receipts.top_up()  # the slow receipt hash never runs inside the transaction
-        message = _cleaned(message)
         return run_in_transaction(
-            self.db,
-            lambda session: self.engine.handle(
-                session, message, utcnow(), outbox_transport=outbox_transport
-            ),
+            self.db, lambda session: self.turn(session, message, outbox_transport)
         )
 
     def session(self) -> Session:

@@ -1,8 +1,10 @@
 """Delivers the outbox: claim due messages, send them, record each result as soon as it is known.
 
 Runs as a task inside the app (and can run in several processes: claims are leases taken with
-conditional UPDATEs). A webhook that enqueues replies calls ``wake()`` so they go out at once
-instead of at the next poll.
+conditional UPDATEs). Replies committed by this process's turn batches are handed over at once
+(``hand_off``: inserted already leased to this process, so no claim); the claim loop is the
+path for everything else, woken when something needs it, and polls as the fallback: a process
+killed with replies in hand leaves them leased, and any sender claims them when the lease ends.
 
 Exactly once, as far as a sender can make it: each delivery is recorded moments after it is
 made (a recorder task writes whatever has finished, in small batches, and retries the write
@@ -19,9 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -68,16 +72,72 @@ class OutboxSender:
         self.poll = poll
         self.rates = bulk_rates(netra) if rates is None else rates
         self._wake = asyncio.Event()
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self._done: list[Outcome] = []
         self._done_ready = asyncio.Event()
         self._next_poll = poll
+        # Rows handed off by this process's turn batches (``hand_off``) until their result is
+        # recorded, and per reporter the send that a newer one must wait for.
+        self._handed: set[int] = set()
+        self._handed_lock = threading.Lock()
+        self._chains: dict[int, asyncio.Task[bool]] = {}
         # Its own threads: under a flood of inbound turns (which fill the default pool) replies
         # must still go out, or every reporter waits longer and sends more.
         self._db_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
 
     def wake(self) -> None:
         self._wake.set()
+
+    # --- hand-off from the turns that committed here -------------------------------------
+
+    def handing(self) -> frozenset[int]:
+        """Ids of handed-off rows not yet recorded (any thread may ask)."""
+        with self._handed_lock:
+            return frozenset(self._handed)
+
+    def hand_off(self, rows: list[OutboxMessage], *, poll: bool) -> None:
+        """Send committed rows that were inserted leased to this process, without a claim
+        (a turn batch just committed them). Each reporter's rows go after the ones of theirs
+        already in flight here; unleased rows (bulk, or given back by ``keep_order``) are the
+        poller's, woken for them."""
+        groups: dict[int | None, list[OutboxMessage]] = {}
+        for m in rows:
+            if m.claimed_until is None or m.id is None or m.transport not in self.transports:
+                poll = True
+            else:
+                groups.setdefault(m.reporter_id, []).append(m)
+        if poll:
+            self.wake()
+        for group in groups.values():
+            self._launch(self.transports[group[0].transport], group)
+
+    def _launch(self, transport: Transport, group: list[OutboxMessage]) -> None:
+        """Send one reporter's rows (claimed or handed off) after their rows in flight here."""
+        with self._handed_lock:
+            self._handed.update(m.id for m in group if m.id is not None)
+        reporter_id = group[0].reporter_id
+        before = self._chains.get(reporter_id) if reporter_id is not None else None
+        task = asyncio.create_task(self._send_after(before, transport, group))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        if reporter_id is not None:
+            self._chains[reporter_id] = task
+            task.add_done_callback(partial(self._unchain, reporter_id))
+
+    def _unchain(self, reporter_id: int, task: asyncio.Task[bool]) -> None:
+        if self._chains.get(reporter_id) is task:
+            del self._chains[reporter_id]
+
+    async def _send_after(
+        self, before: asyncio.Task[bool] | None, transport: Transport, group: list[OutboxMessage]
+    ) -> bool:
+        """``group`` once ``before`` (the reporter's earlier rows) went out; if one of those
+        must be retried, these wait with it (given back unsent, claimed later in order)."""
+        if before is not None and not await asyncio.shield(before):
+            for message in group:
+                self._finished(message, _NOT_ATTEMPTED)
+            return False
+        return await self._send_group(transport, group)
 
     def close(self) -> None:
         self._db_threads.shutdown(wait=True)
@@ -122,9 +182,7 @@ class OutboxSender:
             groups = await loop.run_in_executor(self._db_threads, self._claim, name)
             for group in groups:
                 claimed += len(group)
-                task = asyncio.create_task(self._send_group(transport, group))
-                self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
+                self._launch(transport, group)
         return claimed
 
     async def _finish_in_flight(self) -> None:
@@ -171,7 +229,7 @@ class OutboxSender:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def _send_group(self, transport: Transport, messages: list[OutboxMessage]) -> None:
+    async def _send_group(self, transport: Transport, messages: list[OutboxMessage]) -> bool:
         """One reporter's rows, in order. After one that must be retried or was held, the rest
         wait until its result is recorded (the transport may decide on it, e.g. WhatsApp sends
         one template per window and holds what follows)."""
@@ -181,7 +239,8 @@ class OutboxSender:
             if error is not None and not error.permanent:
                 for rest in messages[i + 1 :]:
                     self._finished(rest, _NOT_ATTEMPTED)
-                return
+                return False
+        return True
 
     async def _send(self, transport: Transport, message: OutboxMessage) -> TransportError | None:
         try:
@@ -230,7 +289,10 @@ class OutboxSender:
                 delay = min(delay * 2, 2.0)
                 continue
             delay = 0.1
-            self.wake()  # a reporter's next rows are claimable now
+            with self._handed_lock:
+                self._handed.difference_update(m.id for m, _ in batch if m.id is not None)
+            if any(error is not None for _, error in batch):
+                self.wake()  # a reporter's next rows are claimable now
 
     def _record(self, results: list[Outcome]) -> None:
         rates = self.rates

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from handlers.messages import t
@@ -30,6 +30,23 @@ from storage.inbound import first_sighting
 from storage.models import Conversation, Evidence, Reporter
 from storage.regions import Region, RegionDirectory
 from storage.workflow import Windows
+
+# A conversation saved with a version check: built once, Core on the table (no ORM bulk-update
+# path on every turn).
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+_SAVE = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.reporter_id == bindparam("rid"),
+        _CONVERSATIONS.c.version == bindparam("seen"),
+    )
+    .values(
+        step=bindparam("new_step"),
+        state=bindparam("new_state", type_=_CONVERSATIONS.c.state.type),
+        version=bindparam("new_version"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
 
 STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
 DEFAULT_TZ = "Asia/Jakarta"
@@ -323,21 +340,19 @@ class Engine:
             )
             session.flush()
             return
-        result = session.execute(
-            update(Conversation)
-            .where(
-                col(Conversation.reporter_id) == conversation.reporter_id,
-                col(Conversation.version) == conversation.version,
-            )
-            .values(
-                step=turn.step,
-                state=turn.state,
-                version=conversation.version + 1,
-                updated_at=turn.now,
-            )
-            .execution_options(synchronize_session=False)
+        session.flush()  # the reporter's own changes go first, as before
+        result = session.connection().execute(
+            _SAVE,
+            {
+                "rid": conversation.reporter_id,
+                "seen": conversation.version,
+                "new_step": turn.step,
+                "new_state": turn.state,
+                "new_version": conversation.version + 1,
+                "new_updated_at": turn.now,
+            },
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise ConcurrentUpdate("conversation changed by another worker")
         session.expire(conversation)
 

@@ -24,6 +24,20 @@ LEASE = timedelta(seconds=30)
 MAX_ERROR_CHARS = 300
 # Real failures (not 429s) before a row is given up as failed: ~2 hours of backoff in all.
 MAX_ATTEMPTS = 12
+# ``session.info`` key set by a caller that will send the replies itself once it committed
+# (``bot.turns``): a ``HandOff``. Its replies are inserted already leased to that process, so no
+# claim is needed; if the process dies first, the lease runs out and any sender claims them.
+HAND_OFF = "outbox_hand_off"
+
+
+class HandOff:
+    """The transports the committing process sends itself, and every row queued meanwhile."""
+
+    def __init__(self, transports: frozenset[str]) -> None:
+        self.transports = transports
+        self.rows: list[OutboxMessage] = []
+
+
 # In the payload of a reply to a person forgotten when they opted out: their language and last
 # message time, which a transport would otherwise read from the reporter row.
 FORGOTTEN_RECIPIENT = "recipient"
@@ -41,6 +55,8 @@ def enqueue(
 ) -> OutboxMessage:
     """Queue one message. ``reply``: it answers the reporter's own message and goes out at
     once; otherwise it is bulk (notification, follow-up, broadcast) under the shared budget."""
+    hand_off: HandOff | None = session.info.get(HAND_OFF)
+    leased = hand_off is not None and reply and transport in hand_off.transports
     message = OutboxMessage(
         transport=transport,
         reporter_id=reporter_id,
@@ -49,9 +65,36 @@ def enqueue(
         next_attempt_at=now,
         created_at=now,
         reply=reply,
+        claimed_until=now + LEASE if leased else None,
     )
     session.add(message)
+    if hand_off is not None:
+        hand_off.rows.append(message)
     return message
+
+
+def keep_order(session: Session, rows: list[OutboxMessage], mine: frozenset[int]) -> None:
+    """Give the poller back the handed-off rows of any reporter who has other pending rows
+    (a retry waiting, a bulk notice queued), except rows this process is sending itself
+    (``mine``, sent before them in order): a reply must never overtake an earlier message."""
+    leased = [m for m in rows if m.claimed_until is not None and m.reporter_id is not None]
+    if not leased:
+        return
+    session.flush()
+    new = [m.id for m in rows]
+    waiting = set(
+        session.exec(
+            select(OutboxMessage.reporter_id).where(
+                col(OutboxMessage.reporter_id).in_({m.reporter_id for m in leased}),
+                OutboxMessage.status == "pending",
+                col(OutboxMessage.id).not_in([*new, *mine]),
+            )
+        )
+    )
+    given_back = [m for m in leased if m.reporter_id in waiting]
+    release(session, [m.id for m in given_back if m.id is not None])
+    for m in given_back:
+        m.claimed_until = None
 
 
 def claim(

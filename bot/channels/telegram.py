@@ -652,8 +652,8 @@ def router(netra: Netra) -> APIRouter:
             data = None
         plain = plain_text_inbound(data)
         if plain is not None:  # most turns: no PTB objects needed to read them
+            # Its replies are handed to the sender when its batch commits: no wake-up needed.
             await netra.process_async(plain, outbox_transport=CHANNEL)
-            request.app.state.sender.wake()
             return Response(status_code=200)
         update = parse_update(data, transport.bot)
         if update is None:
@@ -669,7 +669,6 @@ def router(netra: Netra) -> APIRouter:
             log.error(
                 "telegram webhook: %s update dropped after %s", _kind(update), type(exc).__name__
             )
-        request.app.state.sender.wake()
         return Response(status_code=200)
 
     return api
