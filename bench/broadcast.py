@@ -3,12 +3,19 @@ reporters talking to the bot at the same time.
 
     python -m bench broadcast                                   # 1,000,000 subscribers, SQLite
     python -m bench broadcast --subscribers 100000 --rate 300 --seconds 30 --db postgresql
+    python -m bench broadcast --channel whatsapp --rate 100     # through the fake Twilio
 
 Subscribers are bulk-inserted (encrypted like real ones) before the server starts. The server
 under test is ``netra serve``'s app in its own process (uvicorn, one worker): webhook, outbox
 sender and broadcast runner, talking to the fake through python-telegram-bot's ``Bot``. The fake
 answers 429 to every message beyond ``--rate`` in any one-second window, as Telegram does, so
 the benchmark scales Telegram's 30/s up by configuring a higher ``TELEGRAM_BULK_RATE``.
+
+``--channel whatsapp``: the subscribers are on WhatsApp and the broadcast goes through Twilio's
+real client to the fake Twilio, which answers 429 (error 20429) beyond ``--rate`` messages a
+second (Twilio's MPS, 10 by default, scaled up through ``TWILIO_WHATSAPP_MPS``). Half the
+subscribers wrote within 24 hours (free text), half did not (the approved ``ContentSid``
+template). The conversation load stays on Telegram.
 
 Two phases of ``--seconds`` each, with the same conversation load (``--talkers`` reporters, each
 sending ``/bantuan`` and waiting for the reply): idle (no broadcast), then during the broadcast.
@@ -43,9 +50,13 @@ from bench.telegram import (
     _wait_healthy,
 )
 from tests.fakes.telegram_api import FakeBotAPI, message_update
+from tests.fakes.twilio_api import ACCOUNT_SID as TWILIO_SID
+from tests.fakes.twilio_api import AUTH_TOKEN as TWILIO_TOKEN
+from tests.fakes.twilio_api import FakeTwilio
 
 BASE_CHAT = 5_000_000_000  # subscribers' chat ids start here; talkers are below
 SHARE = 0.8
+CONTENT_SID = "HX" + "b" * 32  # the broadcast's approved WhatsApp template
 
 
 @dataclass
@@ -97,25 +108,46 @@ def _serve(port: int) -> None:
 
     from bot.app import create_app
     from bot.channels.telegram import RateLimiter, TelegramTransport
+    from bot.channels.whatsapp import TwilioTransport, missing_settings
     from bot.config import Settings
     from bot.runtime import build
+    from bot.transports import Transport
 
     settings = Settings()
     netra = build(settings)
     assert settings.telegram_bot_token is not None
-    transport = TelegramTransport(
-        settings.telegram_bot_token.get_secret_value(),
-        settings.telegram_api_base_url,
-        limiter=RateLimiter(overall_per_s=1e6, chat_per_s=1e6, chat_burst=10**6),
+    transports: dict[str, Transport] = {
+        "telegram": TelegramTransport(
+            settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_api_base_url,
+            limiter=RateLimiter(chat_per_s=1e6, chat_burst=10**6),
+        )
+    }
+    if not missing_settings(settings):
+        transports["whatsapp"] = TwilioTransport(netra.db, settings)
+    app = create_app(netra, run_jobs=False, transports=transports)
+    profile = os.environ.get("BENCH_PROFILE")  # a file for the server's cProfile statistics
+    if not profile:
+        uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+        return
+    import cProfile
+
+    cProfile.runctx(
+        "uvicorn.run(app, host='127.0.0.1', port=port, access_log=False, log_level='warning')",
+        globals(),
+        {"uvicorn": uvicorn, "app": app, "port": port},
+        profile,
     )
-    app = create_app(netra, run_jobs=False, transports={"telegram": transport})
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
 # --- set-up in the parent ----------------------------------------------------------------------
 
 
-def _prepare(db_url: str, subscribers: int) -> tuple[float, int]:
+def _address(channel: str, i: int) -> str:
+    return f"+62{BASE_CHAT + i}" if channel == "whatsapp" else str(BASE_CHAT + i)
+
+
+def _prepare(db_url: str, subscribers: int, channel: str) -> tuple[float, int]:
     """Migrate, bulk-insert subscribers, and create an approved broadcast not yet due."""
     from datetime import UTC, datetime
 
@@ -140,12 +172,13 @@ def _prepare(db_url: str, subscribers: int) -> tuple[float, int]:
                 [
                     {
                         "id": i,
-                        "lookup": f"telegram:{BASE_CHAT + i}",
-                        "channel": "telegram",
-                        "address": str(BASE_CHAT + i),
+                        "lookup": f"{channel}:{_address(channel, i)}",
+                        "channel": channel,
+                        "address": _address(channel, i),
                         "lang": "en" if i % 10 == 0 else "id",
                         "created_at": now,
-                        "last_inbound_at": now,
+                        # On WhatsApp half are outside the 24-hour window: the template path.
+                        "last_inbound_at": now - timedelta(days=3 * (i % 2)),
                         "unreachable": False,
                         "subscribed": True,
                     }
@@ -158,7 +191,7 @@ def _prepare(db_url: str, subscribers: int) -> tuple[float, int]:
                 [
                     {
                         "reporter_id": i,
-                        "channel": "telegram",
+                        "channel": channel,
                         "timezone": zones[i % 4],
                         "lang": "en" if i % 10 == 0 else "id",
                         "created_at": now,
@@ -182,10 +215,11 @@ def _prepare(db_url: str, subscribers: int) -> tuple[float, int]:
             deadline=now + timedelta(days=30),
             now=now,
             operator=netra.settings.operator_name,
-            channels=("telegram",),
+            channels=(channel,),
+            whatsapp_content_sid=CONTENT_SID if channel == "whatsapp" else None,
         )
         plan = store.plan(
-            {("telegram", None): 1}, {"telegram": 1.0}, deadline=broadcast.deadline, now=now
+            {(channel, None): 1}, {channel: 1.0}, deadline=broadcast.deadline, now=now
         )
         store.approve(session, broadcast, officer_id=approver, now=now, plan=plan)
         broadcast.planned_start = now + timedelta(days=365)  # started by the benchmark
@@ -225,6 +259,19 @@ def _broadcast_status(db_url: str, broadcast_id: int) -> tuple[str, bool]:
         ).one()
     engine.dispose()
     return str(row[0]), bool(row[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (to tell a starved server from a slow design)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _rss_mb(pid: int) -> float:
@@ -281,16 +328,20 @@ async def run(args: argparse.Namespace) -> None:
 
 async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
     print(
-        f"Broadcast benchmark: {args.subscribers:,} subscribers, {args.db}, fake limit "
-        f"{args.rate}/s, broadcast share {SHARE}, {args.talkers} talkers, {args.seconds}s phases"
+        f"Broadcast benchmark: {args.subscribers:,} {args.channel} subscribers, {args.db}, fake "
+        f"limit {args.rate}/s, broadcast share {SHARE}, {args.talkers} talkers, "
+        f"{args.seconds}s phases; load average {_load()}"
     )
-    inserted, broadcast_id = _prepare(db_url, args.subscribers)
+    inserted, broadcast_id = _prepare(db_url, args.subscribers, args.channel)
     print(
         f"bulk insert: {inserted:.1f} s ({args.subscribers / inserted:,.0f} subscribers/s)",
         flush=True,
     )
     fake = FakeBotAPI()
-    limit = fake.enforce_rate(args.rate)
+    twilio = FakeTwilio()
+    whatsapp = args.channel == "whatsapp"
+    # The platform under test enforces --rate; the other only carries the conversation.
+    limit = twilio.enforce_rate(args.rate) if whatsapp else fake.enforce_rate(args.rate)
     counter = Counter()
     fake.on_send = counter.on_send
     stop = asyncio.Event()
@@ -301,7 +352,13 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TELEGRAM_BULK_RATE": str(args.rate),
+        "TELEGRAM_BULK_RATE": str(300 if whatsapp else args.rate),
+        "TWILIO_WHATSAPP_MPS": str(args.rate if whatsapp else 10),
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
+        "TWILIO_API_BASE_URL": twilio.base_url,
+        "PUBLIC_BASE_URL": "https://netra.example",  # for inbound signatures; none posted here
         "NETRA_BROADCAST_RATE_SHARE": str(SHARE),
         "NETRA_BROADCAST_HOURS_START": "0",
         "NETRA_BROADCAST_HOURS_END": "24",
@@ -318,6 +375,7 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
         )
     url = f"http://127.0.0.1:{port}"
     rss: list[float] = []
+    twilio.__enter__()
     try:
         await _wait_healthy(url, proc)
         rss.append(_rss_mb(proc.pid))
@@ -342,8 +400,10 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
             )
             await asyncio.sleep(3)  # ramp-up
             rejected_before = limit.rejected
+            twilio_before = len(twilio.messages)
             during = Phase()
             window_start = time.monotonic()
+            cpu_start = _cpu_seconds(proc.pid)
 
             async def sample() -> None:
                 while time.monotonic() - window_start < args.seconds:
@@ -355,7 +415,14 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
                 *(_talk(client, counter, c, args.seconds, during) for c in talkers),
             )
             window_end = time.monotonic()
-            sent = sum(1 for t in counter.broadcast if window_start <= t <= window_end)
+            cpu = _cpu_seconds(proc.pid) - cpu_start
+            load = _load()
+            if whatsapp:
+                window_messages = twilio.messages[twilio_before:]
+                sent = len(window_messages)
+                templated = sum(1 for m in window_messages if m.content_sid == CONTENT_SID)
+            else:
+                sent = sum(1 for t in counter.broadcast if window_start <= t <= window_end)
             _, materialized = await asyncio.to_thread(_broadcast_status, db_url, broadcast_id)
             print(f"all recipients written by the end of the window: {materialized}")
     finally:
@@ -367,6 +434,7 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
             proc.wait(timeout=10)
         stop.set()
         await fake_task
+        twilio.__exit__()
     seconds = window_end - window_start
     rate = sent / seconds
     configured = args.rate * SHARE
@@ -374,6 +442,23 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
         f"broadcast sent in window: {sent:,} in {seconds:.1f} s = {rate:.1f}/s "
         f"({100 * rate / configured:.1f}% of the broadcast rate {configured:.0f}/s, "
         f"{100 * rate / args.rate:.1f}% of the platform limit {args.rate}/s)"
+    )
+    if not whatsapp:
+        # Per 5 s: a dip at the start only is a one-off (e.g. SQLite folding the recipients'
+        # write-ahead log back), a dip throughout is the sending loop.
+        steps = [
+            sum(1 for t in counter.broadcast if start <= t < start + 5) / 5
+            for start in (window_start + 5 * k for k in range(int(seconds // 5)))
+        ]
+        print("broadcast rate per 5 s: " + " ".join(f"{r:.0f}" for r in steps))
+    if whatsapp:
+        print(
+            f"WhatsApp in the window: {sent - templated:,} free text (inside 24 h), "
+            f"{templated:,} as the approved template (ContentSid, outside 24 h)"
+        )
+    print(
+        f"server CPU in the window: {cpu:.1f} s ({100 * cpu / seconds:.0f}% of one CPU, "
+        f"{1000 * cpu / max(1, sent):.2f} ms per broadcast message); load average {load}"
     )
     print(
         f"429 answers: {limit.rejected} in total, {limit.rejected - rejected_before} in the window"
@@ -396,6 +481,7 @@ async def _run(args: argparse.Namespace, db_url: str, workdir: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench broadcast", description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--channel", choices=["telegram", "whatsapp"], default="telegram")
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--rate", type=int, default=300, help="fake Bot API limit, messages/s")
     parser.add_argument("--seconds", type=float, default=30.0)

@@ -3,10 +3,16 @@
 A broadcast goes to up to a million subscribers at a platform's pace (about 30 Telegram messages
 a second), so it runs for hours and must survive restarts. Each recipient is one
 ``BroadcastDelivery`` row, inserted by one ``INSERT … SELECT`` (nothing is loaded into memory);
-the runner claims rows in keyed batches, marks them ``sending`` before it sends and ``sent``
-after. A process killed mid-batch leaves at most one batch in ``sending``: those are *not* sent
-again (a second copy of a political message is worse than a missing reminder) but counted as
-failed, so the report says exactly how many may not have arrived.
+the runner claims rows in keyed batches (``claimed``: a send slot reserved), marks each small
+group ``sending`` just before handing it to the platform, and ``sent`` after. A process killed
+mid-batch leaves two kinds of rows behind, told apart once their lease has expired:
+
+- ``claimed``: never handed to the platform. They go back to the queue and are sent once.
+- ``sending``: handed over, answer never heard. Whether the platform accepted them is truly
+  unknown. They are *not* sent again (at-most-once: a second copy of a political message reads
+  as pressure and cannot be recalled, while a missed reminder is only a missed reminder) and are
+  counted ``unknown`` on the progress bar, so the report says exactly how many may be missing.
+  The runner marks a fraction of a second's sends at a time, so that is a few recipients.
 
 Nothing is sent before a second admin approves: a message sent by mistake cannot be recalled.
 """
@@ -34,7 +40,10 @@ TEMPLATES_PATH = Path(__file__).parent / "data" / "broadcasts" / "templates.toml
 STOP_TEXT = {"id": "Kirim BERHENTI untuk berhenti.", "en": "Send STOP to stop."}
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
 ACTIVE = ("approved", "running")
-CLAIM_LEASE = timedelta(minutes=5)
+# A live runner confirms a claim within a second or two; a claim older than this belongs to a
+# process that died, and its rows are looked at again (``recover_interrupted``).
+CLAIM_LEASE = timedelta(minutes=2)
+UNFINISHED = ("pending", "claimed", "sending", "waiting")
 
 # Words that make a reminder partisan. Checked on every template and every composed text.
 _PARTISAN = re.compile(
@@ -529,8 +538,9 @@ def claim(
     limit: int,
     now: datetime,
 ) -> list[Claimed]:
-    """Up to ``limit`` pending recipients in open zones, marked ``sending`` (caller commits
-    before sending). ``SKIP LOCKED`` lets two processes share a broadcast without overlap."""
+    """Up to ``limit`` pending recipients in open zones, marked ``claimed`` under a lease
+    (the caller commits, then ``mark_sending`` each group just before sending it).
+    ``SKIP LOCKED`` lets two processes share a broadcast without overlap."""
     if limit <= 0:
         return []
     zone_list = list(zones)
@@ -560,7 +570,7 @@ def claim(
     session.execute(
         update(BroadcastDelivery)
         .where(col(BroadcastDelivery.id).in_(ids))
-        .values(status="sending", claimed_until=now + CLAIM_LEASE)
+        .values(status="claimed", claimed_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )
     reporters = {
@@ -585,6 +595,22 @@ def claim(
             )
         )
     return out
+
+
+def mark_sending(session: Session, ids: Sequence[int], now: datetime) -> set[int]:
+    """Move claimed rows to ``sending`` (about to be handed to the platform); the caller commits
+    before sending. Returns the ids moved: a row whose lease expired and was taken back is not
+    among them and must not be sent by this process."""
+    if not ids:
+        return set()
+    moved = session.execute(
+        update(BroadcastDelivery)
+        .where(col(BroadcastDelivery.id).in_(list(ids)), col(BroadcastDelivery.status) == "claimed")
+        .values(status="sending", claimed_until=now + CLAIM_LEASE)
+        .returning(col(BroadcastDelivery.id))
+        .execution_options(synchronize_session=False)
+    )
+    return {int(i) for i in moved.scalars().all()}
 
 
 def record(
@@ -615,6 +641,7 @@ def record(
             .execution_options(synchronize_session=False)
         )
     counted = {k: len(v) for k, v in outcomes.items() if k not in ("pending", "requeue") and v}
+    counters = ("sent", "failed", "unreachable", "skipped", "unknown")
     if counted:
         session.execute(
             update(Broadcast)
@@ -623,7 +650,7 @@ def record(
                 **{
                     name: getattr(Broadcast, name) + n
                     for name, n in counted.items()
-                    if name in ("sent", "failed", "unreachable", "skipped")
+                    if name in counters
                 }
             )
             .execution_options(synchronize_session=False)
@@ -637,23 +664,37 @@ def record(
         )
 
 
-def recover_interrupted(session: Session, broadcast_id: int, now: datetime) -> int:
-    """Rows left ``sending`` by a process that died: counted failed, never sent twice."""
+@dataclass(frozen=True)
+class Recovered:
+    requeued: int  # claimed, never handed over: back in the queue, sent once later
+    unknown: int  # handed over, answer never heard: counted unknown, never sent again
+
+
+def recover_interrupted(session: Session, broadcast_id: int, now: datetime) -> Recovered:
+    """Rows a dead process left behind, once their lease has expired (see the module text)."""
     broadcast = session.get(Broadcast, broadcast_id)
     channels = broadcast.channels.split(",") if broadcast else []
-    stale = list(
-        session.exec(
-            select(BroadcastDelivery.id).where(
-                BroadcastDelivery.broadcast_id == broadcast_id,
-                col(BroadcastDelivery.channel).in_(channels),
-                BroadcastDelivery.status == "sending",
-                col(BroadcastDelivery.claimed_until) < now,
-            )
-        ).all()
+    found: dict[str, list[int]] = {"claimed": [], "sending": []}
+    for status in found:
+        found[status] = [
+            i
+            for i in session.exec(
+                select(BroadcastDelivery.id).where(
+                    BroadcastDelivery.broadcast_id == broadcast_id,
+                    col(BroadcastDelivery.channel).in_(channels),
+                    BroadcastDelivery.status == status,
+                    col(BroadcastDelivery.claimed_until) < now,
+                )
+            ).all()
+            if i is not None
+        ]
+    record(
+        session,
+        broadcast_id,
+        {"requeue": found["claimed"], "unknown": found["sending"]},
+        now=now,
     )
-    if stale:
-        record(session, broadcast_id, {"failed": [i for i in stale if i is not None]}, now=now)
-    return len(stale)
+    return Recovered(len(found["claimed"]), len(found["sending"]))
 
 
 def remaining(session: Session, broadcast_id: int) -> int:
@@ -663,7 +704,7 @@ def remaining(session: Session, broadcast_id: int) -> int:
             .select_from(BroadcastDelivery)
             .where(
                 BroadcastDelivery.broadcast_id == broadcast_id,
-                col(BroadcastDelivery.status).in_(("pending", "sending", "waiting")),
+                col(BroadcastDelivery.status).in_(UNFINISHED),
             )
         ).one()
     )
@@ -672,7 +713,7 @@ def remaining(session: Session, broadcast_id: int) -> int:
 def has_remaining(session: Session, broadcast_id: int, channels: Sequence[str]) -> bool:
     """Any recipient still to send (one indexed look-up per channel and status, not a count)."""
     for channel in channels:
-        for status in ("pending", "sending", "waiting"):
+        for status in UNFINISHED:
             found = session.exec(
                 select(BroadcastDelivery.id)
                 .where(
@@ -694,6 +735,7 @@ class Progress:
     failed: int
     unreachable: int
     skipped: int
+    unknown: int
     remaining: int
     rate: float  # messages per second since it started
     eta: datetime | None
@@ -718,17 +760,40 @@ def progress(session: Session, broadcast: Broadcast, now: datetime) -> Progress:
         elapsed = ((broadcast.finished_at or now) - _aware(broadcast.started_at)).total_seconds()
         rate = broadcast.sent / elapsed if elapsed > 0 else 0.0
         if rate > 0 and left:
-            eta = now + timedelta(seconds=left / rate)
+            eta = finish_at(session, broadcast.id or 0, left, rate, now)
     return Progress(
         total,
         broadcast.sent,
         broadcast.failed,
         broadcast.unreachable,
         broadcast.skipped,
+        broadcast.unknown,
         left,
         rate,
         eta,
     )
+
+
+def finish_at(
+    session: Session, broadcast_id: int, left: int, rate: float, now: datetime
+) -> datetime:
+    """When the last recipient is sent at ``rate``: the ones in the queue now, then each re-vote
+    region's ``waiting`` recipients, not before their region's date (a few dates, one row each)."""
+    dates = session.exec(
+        select(BroadcastDelivery.not_before, func.count())
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status == "waiting",
+        )
+        .group_by(col(BroadcastDelivery.not_before))
+        .order_by(col(BroadcastDelivery.not_before))
+    ).all()
+    waiting_total = sum(int(n) for _, n in dates)
+    at = now + timedelta(seconds=max(0, left - waiting_total) / rate)
+    for when, n in dates:
+        start = _aware(when) if when is not None else now
+        at = max(at, start) + timedelta(seconds=int(n) / rate)
+    return at
 
 
 def _aware(value: datetime) -> datetime:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from handlers.dates import format_day
 from storage.models import CalendarOverrideEdit, CalendarStageEdit
 
 CALENDAR_DIR = Path(__file__).parent / "data" / "calendar"
@@ -280,40 +281,86 @@ def apply_edits(
     return ElectionCalendar(base.name, polling, stages, overrides)
 
 
-def order_problems(calendar: ElectionCalendar) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """Why an edit is refused, in both dashboard languages (dates as officers read them)."""
+
+    en: str
+    id: str
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.id
+
+
+def order_problems(calendar: ElectionCalendar) -> list[Problem]:
     """Why the stages are out of order: each ends on or after its start, starts no earlier than
     the one before it, and starts after that one ends unless both start together (polling day
     sits at the start of counting)."""
-    found: list[str] = []
+    found: list[Problem] = []
     previous: Stage | None = None
     for stage in calendar.stages:
         if stage.end < stage.start:
-            found.append(f"{stage.name_en}: ends before it starts")
+            found.append(
+                Problem(
+                    f"{stage.name_en}: ends before it starts",
+                    f"{stage.name_id}: berakhir sebelum dimulai",
+                )
+            )
         if previous is not None:
             if stage.start < previous.start:
-                found.append(f"{stage.name_en}: starts before {previous.name_en}")
+                found.append(
+                    Problem(
+                        f"{stage.name_en}: starts before {previous.name_en}",
+                        f"{stage.name_id}: dimulai sebelum {previous.name_id}",
+                    )
+                )
             elif stage.start != previous.start and stage.start <= previous.end:
-                found.append(f"{stage.name_en}: starts before {previous.name_en} ends")
+                found.append(
+                    Problem(
+                        f"{stage.name_en}: starts before {previous.name_en} ends",
+                        f"{stage.name_id}: dimulai sebelum {previous.name_id} berakhir",
+                    )
+                )
         previous = stage
     return found
 
 
-def override_problems(calendar: ElectionCalendar, override: Override) -> list[str]:
+def override_problems(calendar: ElectionCalendar, override: Override) -> list[Problem]:
     """A re-vote must leave its region a campaign and a quiet period, and not be a typo."""
-    found: list[str] = []
+    found: list[Problem] = []
     campaign = next((s for s in calendar.stages if s.key == "kampanye"), None)
     earliest = (campaign.start if campaign else calendar.polling_day) + timedelta(
         days=QUIET_DAYS + 1
     )
-    if override.polling_day < earliest:
-        found.append(f"polling day {override.polling_day} is before {earliest}")
-    if override.polling_day > calendar.polling_day + LATEST_OVERRIDE:
-        found.append(f"polling day {override.polling_day} is more than a year after the election")
+    day = override.polling_day
+    if day < earliest:
+        found.append(
+            Problem(
+                f"polling day {day} is before {earliest}",
+                f"hari pemungutan {format_day(day, 'id')} lebih awal dari "
+                f"{format_day(earliest, 'id')}",
+            )
+        )
+    if day > calendar.polling_day + LATEST_OVERRIDE:
+        found.append(
+            Problem(
+                f"polling day {day} is more than a year after the election",
+                f"hari pemungutan {format_day(day, 'id')} lebih dari setahun setelah pemilihan",
+            )
+        )
     return found
 
 
 class CalendarEditError(ValueError):
-    """An admin's calendar edit that is refused; the message is shown on the page."""
+    """An admin's calendar edit that is refused; ``text(lang)`` is shown on the page (the
+    dashboard's language), ``str()`` is the English text for logs."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(p.en for p in problems))
+        self.problems = problems
+
+    def text(self, lang: str) -> str:
+        return "; ".join(p.text(lang) for p in self.problems)
 
 
 def set_stage_dates(
@@ -331,7 +378,10 @@ def set_stage_dates(
     defaults = {s.key: (s.start, s.end) for s in shipped.stages}
     unknown = sorted(set(dates) - set(defaults))
     if unknown:
-        raise CalendarEditError("unknown stage: " + ", ".join(unknown))
+        names = ", ".join(unknown)
+        raise CalendarEditError(
+            Problem(f"unknown stage: {names}", f"tahapan tidak dikenal: {names}")
+        )
     edits = {
         e.stage: e
         for e in session.exec(
@@ -354,7 +404,7 @@ def set_stage_dates(
     candidate = apply_edits(shipped, changed, [])
     found = order_problems(candidate)
     if found:
-        raise CalendarEditError("; ".join(found))
+        raise CalendarEditError(*found)
     for stage_key, edit in edits.items():
         if wanted[stage_key] == defaults[stage_key]:
             session.delete(edit)
@@ -394,14 +444,22 @@ def set_override(
     """Add, change or (``polling_day`` None) remove a region's re-vote polling day."""
     region = region.strip()
     if not known_region(region):
-        raise CalendarEditError(f"unknown region code: {region or '-'}")
+        code = region or "-"
+        raise CalendarEditError(
+            Problem(f"unknown region code: {code}", f"kode wilayah tidak dikenal: {code}")
+        )
     current = effective_calendar(session, key)
     if polling_day is not None:
         found = override_problems(current, Override(region, polling_day))
         if found:
-            raise CalendarEditError("; ".join(found))
+            raise CalendarEditError(*found)
     elif current.overrides.get(region) is None:
-        raise CalendarEditError(f"no re-vote override for {region}")
+        raise CalendarEditError(
+            Problem(
+                f"no re-vote override for {region}",
+                f"wilayah {region} tidak punya hari pemungutan sendiri",
+            )
+        )
     edit = session.get(CalendarOverrideEdit, (edits_key(key), region)) or CalendarOverrideEdit(
         calendar=edits_key(key), region=region, updated_at=now
     )

@@ -538,6 +538,9 @@ class Broadcast(SQLModel, table=True):
     failed: int = 0
     unreachable: int = 0
     skipped: int = 0
+    # Handed to the platform by a process that died before it heard back: maybe delivered,
+    # never sent again (at-most-once), shown on the progress bar as "unknown".
+    unknown: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     started_at: datetime | None = None
     finished_at: datetime | None = None
     note: str | None = Field(default=None, max_length=500)
@@ -564,7 +567,9 @@ class BroadcastDelivery(SQLModel, table=True):
     channel: str = Field(max_length=16)
     timezone: str | None = Field(default=None, max_length=32)
     lang: str = Field(default="id", max_length=5)
-    status: str = Field(default="pending", max_length=12)  # pending|sending|sent|failed|...
+    # waiting → pending → claimed (a slot reserved) → sending (handed to the platform) → sent,
+    # failed, unreachable, skipped or unknown (the sender died before it heard back).
+    status: str = Field(default="pending", max_length=12)
     attempts: int = 0
     claimed_until: datetime | None = None
     sent_at: datetime | None = None

@@ -4,18 +4,23 @@ Profiled under load, PTB's default ``HTTPXRequest`` took about 30 % of the serve
 conversation turn (httpx and httpcore layers per call, and a failed ``import sniffio`` inside
 httpcore on every request). The ``Bot`` stays (its API, its error mapping); only the HTTP client
 under it changes: one aiohttp session with a keep-alive pool, the body form-encoded as PTB's own
-request class sends it.
+request class sends it. A body without files is encoded here in one ``urlencode``: aiohttp's
+``FormData`` builds a multipart writer (and a uuid4 boundary) for every message even when it
+sends it url-encoded, measured at a fifth of a broadcast send's CPU.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -66,6 +71,7 @@ class AiohttpRequest(BaseRequest):
             total=None, sock_connect=connect, sock_read=read, connect=connect
         )
         body: Any = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             files = request_data.multipart_data
             params = request_data.json_parameters
@@ -77,9 +83,12 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 body = form
             elif params:
-                body = params
+                body = urlencode(params).encode()
+                headers = FORM_HEADERS
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc

@@ -462,7 +462,8 @@ def _detached(payload: dict[str, Any]) -> Recipient | None:
 class TwilioTransport:
     """Sends outbox payloads through Twilio's Messages API, respecting the 24-hour window.
 
-    A payload is a ``Reply`` (sent as text inside the window) or a template
+    A payload is a ``Reply`` (sent as text inside the window; ``window_checked``: a broadcast
+    whose sender already checked the window) or a template
     (``{"content_sid": ..., "content_variables": {...}}``, sent at any time). A ``Reply``
     payload may carry ``template_variables`` for the notify template's placeholders.
     """
@@ -520,6 +521,11 @@ class TwilioTransport:
                 content_sid=str(payload["content_sid"]),
                 content_variables=payload.get("content_variables"),
             )
+            return
+        if payload.get("window_checked"):
+            # A broadcast whose sender checked the 24-hour window on the row it claimed.
+            for body in split_body(str(payload["text"])):
+                await self._create(to, body=body)
             return
         recipient = await asyncio.to_thread(self.recipient, address)
         if recipient.last_inbound_at is None:

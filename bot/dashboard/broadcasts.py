@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
 from bot.dashboard.auth import netra_of as _netra
+from bot.dashboard.views import Offices
 from bot.runtime import utcnow
 from storage import audit
 from storage import broadcasts as store
@@ -201,10 +202,16 @@ def router() -> APIRouter:
             raise HTTPException(404, "Not Found")
         return found
 
+    def _zone(request: Request, session: DbSession) -> ZoneInfo:
+        """The admin's office time zone, as on every other dashboard page."""
+        officer = getattr(request.state, "officer", None)
+        return Offices(session).zone(officer.office_code) if officer is not None else WIB
+
     def _detail(
         request: Request, session: DbSession, broadcast: Broadcast, **extra: object
     ) -> Response:
         settings = _netra(request).settings
+        zone, lang = _zone(request, session), ui.lang_of(request)
         plan = _plan(session, settings, broadcast)
         stage, regional = _regional(request, session, broadcast, plan)
         counts = store.audience_counts(session, broadcast)
@@ -237,9 +244,7 @@ def router() -> APIRouter:
                     for name, (allowed, _) in store.STATE_MOVES.items()
                     if broadcast.status in allowed
                 ],
-                "wib": lambda d: (
-                    _aware(d).astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if d else "—"
-                ),
+                "local_time": lambda d: ui.local_when(d, zone, lang) if d else "—",
                 **extra,
             },
         )
@@ -251,7 +256,9 @@ def router() -> APIRouter:
         return _detail(request, session, _get(session, broadcast_id))
 
     @api.get("/{broadcast_id}/progress")
-    def progress(broadcast_id: int, session: DbSession, admin: CurrentAdmin) -> Response:
+    def progress(
+        broadcast_id: int, request: Request, session: DbSession, admin: CurrentAdmin
+    ) -> Response:
         broadcast = _get(session, broadcast_id)
         p = store.progress(session, broadcast, utcnow())
         return JSONResponse(
@@ -262,9 +269,16 @@ def router() -> APIRouter:
                 "failed": p.failed,
                 "unreachable": p.unreachable,
                 "skipped": p.skipped,
+                "unknown": p.unknown,
                 "remaining": p.remaining,
                 "rate": round(p.rate, 2),
                 "eta": p.eta.isoformat() if p.eta else None,
+                # As the page shows it: the dashboard's date format, the admin's time zone.
+                "eta_text": (
+                    ui.local_when(p.eta, _zone(request, session), ui.lang_of(request))
+                    if p.eta
+                    else "—"
+                ),
                 "percent": round(p.percent, 1),
                 "note": broadcast.note,
             }

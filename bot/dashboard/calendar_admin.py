@@ -104,14 +104,20 @@ def router() -> APIRouter:
                     first = _day(str(form.get(f"start_{stage.key}", "")))
                     last = _day(str(form.get(f"end_{stage.key}", "")))
                     if first is None or last is None:
-                        raise cal.CalendarEditError(f"{stage.name_en}: dates as YYYY-MM-DD")
+                        raise cal.CalendarEditError(
+                            cal.Problem(
+                                f"{stage.name_en}: dates as YYYY-MM-DD",
+                                f"{stage.name_id}: tulis tanggal sebagai TTTT-BB-HH",
+                            )
+                        )
                     dates[stage.key] = (first, last)
                 cal.set_stage_dates(session, key, dates, officer_id=admin.id, now=utcnow())
                 detail = " ".join(f"{k} {a}..{b}" for k, (a, b) in dates.items())
         except cal.CalendarEditError as exc:
             session.rollback()
             typed = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-            return _calendar_page(request, session, 422, error=str(exc), typed=typed)
+            error = exc.text(ui.lang_of(request))
+            return _calendar_page(request, session, 422, error=error, typed=typed)
         audit.record(session, "calendar_stages", now=utcnow(), officer=admin, detail=detail)
         session.commit()
         return _redirect(CALENDAR_URL, "stages")
@@ -131,7 +137,12 @@ def router() -> APIRouter:
         day = None if action == "remove" else _day(polling_day)
         try:
             if action != "remove" and day is None:
-                raise cal.CalendarEditError("polling day: YYYY-MM-DD")
+                raise cal.CalendarEditError(
+                    cal.Problem(
+                        "polling day: YYYY-MM-DD",
+                        "hari pemungutan: tulis tanggal sebagai TTTT-BB-HH",
+                    )
+                )
             cal.set_override(
                 session,
                 netra.settings.election_calendar,
@@ -148,7 +159,7 @@ def router() -> APIRouter:
                 request,
                 session,
                 422,
-                error=str(exc),
+                error=exc.text(ui.lang_of(request)),
                 draft={"region": code, "polling_day": polling_day, "note": note},
             )
         detail = f"{code} removed" if day is None else f"{code} {day}"

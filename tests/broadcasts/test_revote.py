@@ -114,7 +114,12 @@ def test_a_polling_day_reminder_reaches_a_revote_region_on_its_own_polling_day(
     with netra.session() as session:
         count, first_date = store.waiting(session, broadcast_id)
         assert count == 2 and first_date == PSU_MORNING
-        assert store.progress(session, first, POLLING_MORNING).remaining == 2
+        progress = store.progress(session, first, POLLING_MORNING + timedelta(minutes=1))
+        assert progress.remaining == 2
+        # The two waiting recipients cannot go before Bima's re-vote morning: the ETA says so,
+        # instead of "a second from now" at the rate so far.
+        assert progress.eta is not None and progress.eta >= PSU_MORNING
+        assert progress.eta < PSU_MORNING + timedelta(hours=1)
         rows = session.exec(
             select(BroadcastDelivery.status).where(BroadcastDelivery.broadcast_id == broadcast_id)
         ).all()

@@ -60,6 +60,9 @@ def test_compose_preview_and_second_admin_approval(netra, dashboard):
     assert "broadcast_create" in actions and "broadcast_approve" in actions
     progress = second.get(f"{url}/progress").json()
     assert progress["total"] == 4 and progress["remaining"] == 4 and progress["sent"] == 0
+    assert progress["unknown"] == 0 and progress["eta_text"] == "—"  # not started yet
+    # Dates read as on every dashboard page: Indonesian, the admin's office time zone.
+    assert "WIB" in other_page.text and " WIB</span>" in other_page.text
     paused = second.post(
         f"{url}/state", data={"csrf_token": csrf_from(other_page.text), "action": "pause"}
     )

@@ -56,7 +56,7 @@ def test_an_admin_adds_a_revote_region_on_the_calendar_page(
         page.fill("input[name=start_masa_tenang]", "2024-11-20")
         page.get_by_role("button", name="Simpan tanggal").click()
         alert = page.get_by_role("alert")
-        assert "starts before Campaign period ends" in alert.inner_text()
+        assert "dimulai sebelum Masa kampanye berakhir" in alert.inner_text()
         assert page.input_value("input[name=start_masa_tenang]") == "2024-11-20"
         assert_accessible(page, f"calendar refused {size(page)}")
 

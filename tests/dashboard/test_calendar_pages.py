@@ -60,7 +60,8 @@ def test_an_admin_moves_polling_day_and_adds_a_revote_and_the_digest_follows(net
         f"{CAL}/stages", data=_stage_form(token, masa_tenang=("2024-11-20", "2024-11-26"))
     )
     assert refused.status_code == 422
-    assert "Quiet period: starts before Campaign period ends" in refused.text
+    # In the dashboard's language, like every other page.
+    assert "Masa tenang: dimulai sebelum Masa kampanye berakhir" in refused.text
     assert 'value="2024-11-20"' in refused.text
 
     added = admin.post(
@@ -81,7 +82,18 @@ def test_an_admin_moves_polling_day_and_adds_a_revote_and_the_digest_follows(net
         f"{CAL}/override",
         data={"csrf_token": token, "region": "52.99", "polling_day": "2024-12-14"},
     )
-    assert unknown.status_code == 422 and "unknown region code: 52.99" in unknown.text
+    assert unknown.status_code == 422 and "kode wilayah tidak dikenal: 52.99" in unknown.text
+    early = admin.post(
+        f"{CAL}/override",
+        data={"csrf_token": token, "region": "52.06", "polling_day": "2024-09-27"},
+    )
+    assert early.status_code == 422
+    assert "hari pemungutan Jumat, 27 September 2024 lebih awal dari" in early.text
+    typo = admin.post(
+        f"{CAL}/override",
+        data={"csrf_token": token, "region": "52.06", "polling_day": "14/12/2024"},
+    )
+    assert typo.status_code == 422 and "tulis tanggal sebagai TTTT-BB-HH" in typo.text
 
     with netra.session() as session:
         office = session.get(Office, "52.06")

@@ -14,7 +14,7 @@
         fields.querySelectorAll("[data-k]").forEach(function (dd) {
           var k = dd.getAttribute("data-k");
           if (k === "rate") { dd.textContent = p.rate.toFixed(1) + "/s"; }
-          else if (k === "eta") { dd.textContent = p.eta || "—"; }
+          else if (k === "eta") { dd.textContent = p.eta_text; }
           else if (k in p) { dd.textContent = p[k]; }
         });
         if (p.status === "running" || p.status === "approved") { setTimeout(refresh, 5000); }
