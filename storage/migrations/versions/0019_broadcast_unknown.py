@@ -1,8 +1,8 @@
 """A broadcast's "unknown" count: recipients handed to the platform by a process that died
 before it heard back (maybe delivered; never sent twice).
 
-Revision ID: 0023
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-24
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0023'
-down_revision: str | None = '0017'
+revision: str = '0019'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
