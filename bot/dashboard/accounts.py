@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
 from bot.dashboard.followup import reading_session
+from bot.dashboard.views import Offices
 from bot.runtime import utcnow
 from storage.account_changes import MoveError, move_officer, recent_account_changes
 from storage.models import Officer
@@ -45,12 +46,14 @@ def _account_notices(context: Any, officer: Officer | None) -> list[dict[str, st
         return []
     with reading_session(context, officer) as session:
         rows = recent_account_changes(session, officer.office_code, utcnow())
+        zone = Offices(session).zone(officer.office_code)
+    lang = ui.lang_of(context["request"])
     return [
         {
             "action": row.action,
             "user": (row.detail or "").removeprefix("cli: ").split("@")[0].split(" ")[0],
             "by": by or "cli",
-            "at": row.at.strftime("%Y-%m-%d %H:%M"),
+            "at": ui.local_when(row.at, zone, lang),  # the office's clock, as on every page
         }
         for row, by in rows
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from storage.models import AuditLog, Officer
@@ -19,6 +21,9 @@ def test_account_created_by_admin_is_shown_to_that_offices_officers(dashboard, o
     assert response.status_code == 200
     page = local.get("/dashboard/").text
     assert "account-notices" in page and "penyusup" in page
+    notice = page.split('id="account-notices"')[1].split("</section>")[0]
+    assert " WITA" in notice  # Kab. Bima's clock in the dashboard's format, not a UTC ISO stamp
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", notice)
     audit_page = local.get("/dashboard/audit").text
     assert "officer_add" in audit_page or "penyusup" in audit_page
 
