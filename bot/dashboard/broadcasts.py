@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
 from bot.dashboard.auth import netra_of as _netra
+from bot.dashboard.broadcast_words import refusal
 from bot.dashboard.views import Offices
 from bot.runtime import utcnow
 from storage import audit
@@ -148,7 +149,7 @@ def router() -> APIRouter:
         }
 
         def refused(error: str) -> Response:
-            return _list(request, session, error=error, form=typed)
+            return _list(request, session, error=refusal(error, ui.lang_of(request)), form=typed)
 
         chosen = effective_template(session, template_key) if template_key else None
         if template_key and chosen is None:
@@ -294,7 +295,8 @@ def router() -> APIRouter:
             store.approve(session, broadcast, officer_id=admin.id or 0, now=utcnow(), plan=plan)
         except store.BroadcastError as exc:
             session.rollback()
-            return _detail(request, session, _get(session, broadcast_id), error=str(exc))
+            error = refusal(str(exc), ui.lang_of(request))
+            return _detail(request, session, _get(session, broadcast_id), error=error)
         audit.record(
             session, "broadcast_approve", now=utcnow(), officer=admin, detail=f"#{broadcast_id}"
         )
@@ -316,7 +318,8 @@ def router() -> APIRouter:
             store.set_state(session, broadcast, action, officer_id=admin.id or 0)
         except store.BroadcastError as exc:
             session.rollback()
-            return _detail(request, session, _get(session, broadcast_id), error=str(exc))
+            error = refusal(str(exc), ui.lang_of(request))
+            return _detail(request, session, _get(session, broadcast_id), error=error)
         audit.record(
             session, f"broadcast_{action}", now=utcnow(), officer=admin, detail=f"#{broadcast_id}"
         )

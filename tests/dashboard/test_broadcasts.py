@@ -48,7 +48,12 @@ def test_compose_preview_and_second_admin_approval(netra, dashboard):
     assert 'id="approve"' not in page.text  # the author cannot approve
     # Even a forged approval by the author is refused.
     refused = author.post(f"{url}/approve", data={"csrf_token": csrf_from(page.text)})
-    assert "second admin" in refused.text
+    assert "admin kedua yang harus menyetujui" in refused.text
+    assert "(draf)" in refused.text and "second admin" not in refused.text  # no English inside
+    author.cookies.set("netra_dash_lang", "en")  # an admin who reads the dashboard in English
+    english = author.post(f"{url}/approve", data={"csrf_token": csrf_from(page.text)})
+    assert "a second admin must approve" in english.text and "(draft)" in english.text
+    author.cookies.delete("netra_dash_lang")
     other_page = second.get(url)
     assert 'id="approve"' in other_page.text
     approved = second.post(f"{url}/approve", data={"csrf_token": csrf_from(other_page.text)})
@@ -86,7 +91,7 @@ def test_a_broadcast_that_cannot_finish_in_time_is_flagged_and_not_approved(netr
     page = second.get(url)
     assert 'id="plan-warning"' in page.text
     answer = second.post(f"{url}/approve", data={"csrf_token": csrf_from(page.text)})
-    assert "deadline" in answer.text
+    assert "tidak dapat selesai sebelum batas waktu" in answer.text
     with netra.session() as session:
         assert session.exec(select(Broadcast.status)).one() == "draft"
 
@@ -99,6 +104,6 @@ def test_partisan_compose_is_refused_and_non_admins_see_nothing(netra, dashboard
         body_en="{operator}: Neutral. {stop}",
         deadline=_deadline(24),
     )
-    assert answer.status_code == 200 and "partisan" in answer.text
+    assert answer.status_code == 200 and "kata partisan" in answer.text
     officer = http_login(dashboard.base_url, make_officer(netra, "52.06"))
     assert officer.get("/dashboard/admin/broadcasts").status_code == 404

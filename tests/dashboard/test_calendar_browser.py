@@ -76,7 +76,7 @@ def test_an_admin_is_refused_a_partisan_template_and_saves_a_neutral_one(
         card.get_by_label("Teks (ID)").fill("{operator}: Coblos nomor 2 hari ini! {stop}")
         card.get_by_role("button", name="Simpan").click()
         alert = page.get_by_role("alert")
-        assert "partisan words: coblos, nomor 2" in alert.inner_text()
+        assert "kata partisan: coblos, nomor 2" in alert.inner_text()
         # The refused text is still there to correct, in the same (open) card.
         card = page.locator("details[data-template='pagi_pemungutan']")
         assert card.get_attribute("open") is not None

@@ -141,12 +141,12 @@ def test_templates_are_edited_checked_and_used_by_the_compose_page(netra, dashbo
     }
     partisan = admin.post(LIB, data={**form, "text_id": "{operator}: Coblos yang biru! {stop}"})
     assert partisan.status_code == 422
-    assert "partisan words: biru, coblos" in partisan.text
+    assert "kata partisan: biru, coblos" in partisan.text
     assert "Coblos yang biru!" in partisan.text  # the admin's text is kept to correct it
     anonymous = admin.post(LIB, data={**form, "text_en": "Stay neutral. Send STOP to stop."})
-    assert anonymous.status_code == 422 and "does not say who sends it" in anonymous.text
+    assert anonymous.status_code == 422 and "tidak menyebut siapa pengirimnya" in anonymous.text
     no_stop = admin.post(LIB, data={**form, "text_id": "{operator}: Masa tenang."})
-    assert "does not end with the opt-out word" in no_stop.text
+    assert "tidak diakhiri kata untuk berhenti berlangganan" in no_stop.text
     with netra.session() as session:
         assert session.exec(select(TemplateEdit)).all() == []
 
@@ -209,7 +209,7 @@ def test_a_refused_compose_keeps_what_the_admin_typed(netra, dashboard):  # type
             "deadline": "2099-11-24T10:00",
         },
     )
-    assert answer.status_code == 200 and "partisan words: petahana" in answer.text
+    assert answer.status_code == 200 and "kata partisan: petahana" in answer.text
     for kept in (
         'value="Pengingat netralitas"',
         "{operator}: Dukung petahana. {stop}</textarea>",
