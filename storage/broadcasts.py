@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 
 from storage.calendar import ElectionCalendar, stage_shifts
 from storage.models import Broadcast, BroadcastDelivery, Officer, Reporter, Subscriber
+from storage.refusals import Problem, Refused
 
 TEMPLATES_PATH = Path(__file__).parent / "data" / "broadcasts" / "templates.toml"
 STOP_TEXT = {"id": "Kirim BERHENTI untuk berhenti.", "en": "Send STOP to stop."}
@@ -54,8 +55,24 @@ _PARTISAN = re.compile(
 )
 
 
-class BroadcastError(ValueError):
-    """An admin action that is not allowed; the message is shown in the dashboard."""
+class BroadcastError(Refused):
+    """An admin action that is not allowed; shown in the dashboard in the admin's language."""
+
+
+# A broadcast's states as admins read them ("dijeda", not "paused").
+STATES: dict[str, Problem] = {
+    "draft": Problem("draft", "draf"),
+    "approved": Problem("approved", "disetujui"),
+    "running": Problem("sending", "sedang dikirim"),
+    "paused": Problem("paused", "dijeda"),
+    "cancelled": Problem("cancelled", "dibatalkan"),
+    "done": Problem("finished", "selesai"),
+}
+
+
+def state_label(state: str, lang: str) -> str:
+    found = STATES.get(state)
+    return found.text(lang) if found else state
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -87,16 +104,27 @@ def partisan_words(text: str) -> list[str]:
     return sorted({m.group(0).lower() for m in _PARTISAN.finditer(text)})
 
 
-def problems(text: str, lang: str, operator: str) -> list[str]:
+def partisan(words: Sequence[str], where: str = "") -> Problem:
+    """The refusal naming a text's partisan words (``where``: "title (id) " and the like)."""
+    listed = ", ".join(words)
+    return Problem(f"{where}partisan words: {listed}", f"{where}kata partisan: {listed}")
+
+
+def problems(text: str, lang: str, operator: str) -> list[Problem]:
     """Why a rendered reminder may not go out: partisan words, no sender, no opt-out word."""
-    found: list[str] = []
+    found: list[Problem] = []
     words = partisan_words(text.replace(operator, ""))
     if words:
-        found.append("partisan words: " + ", ".join(words))
+        found.append(partisan(words))
     if operator not in text:
-        found.append("does not say who sends it")
+        found.append(Problem("does not say who sends it", "tidak menyebut siapa pengirimnya"))
     if not text.rstrip().endswith(STOP_TEXT["en" if lang == "en" else "id"]):
-        found.append("does not end with the opt-out word")
+        found.append(
+            Problem(
+                "does not end with the opt-out word",
+                "tidak diakhiri kata untuk berhenti berlangganan",
+            )
+        )
     return found
 
 
@@ -149,7 +177,9 @@ def open_zones(now: datetime, start: int = 7, end: int = 20) -> list[str | None]
 def _admin(session: Session, officer_id: int) -> Officer:
     officer = session.get(Officer, officer_id)
     if officer is None or not officer.active or officer.role != "admin":
-        raise BroadcastError("only an active admin may do this")
+        raise BroadcastError(
+            Problem("only an active admin may do this", "hanya admin aktif yang boleh melakukannya")
+        )
     return officer
 
 
@@ -176,9 +206,11 @@ def create(
         rendered = render(text, text_lang, operator=operator, days=7)
         found = problems(rendered, text_lang, operator)
         if found:
-            raise BroadcastError(f"{text_lang}: " + "; ".join(found))
+            raise BroadcastError(
+                *(Problem(f"{text_lang}: {p.en}", f"{text_lang}: {p.id}") for p in found)
+            )
     if deadline <= now:
-        raise BroadcastError("the deadline has passed")
+        raise BroadcastError(Problem("the deadline has passed", "batas waktunya sudah lewat"))
     broadcast = Broadcast(
         title=title[:120],
         template_key=template_key,
@@ -204,12 +236,25 @@ def approve(
     """The second admin's approval: never the author's own, never one that cannot finish."""
     _admin(session, officer_id)
     if broadcast.status != "draft":
-        raise BroadcastError(f"the broadcast is {broadcast.status}, not a draft")
+        state = STATES.get(broadcast.status, Problem(broadcast.status, broadcast.status))
+        raise BroadcastError(
+            Problem(
+                f"the broadcast is {state.en}, not a draft", f"siaran ini {state.id}, bukan draf"
+            )
+        )
     if officer_id == broadcast.created_by:
-        raise BroadcastError("a second admin must approve: the author cannot")
+        raise BroadcastError(
+            Problem(
+                "a second admin must approve: the author cannot",
+                "admin kedua yang harus menyetujui: penyusunnya tidak bisa",
+            )
+        )
     if not plan.feasible:
         raise BroadcastError(
-            "cannot finish before the deadline at the channels' rates within sending hours"
+            Problem(
+                "cannot finish before the deadline at the channels' rates within sending hours",
+                "tidak dapat selesai sebelum batas waktu dengan laju kanal dan jam kirimnya",
+            )
         )
     broadcast.status = "approved"
     broadcast.approved_by = officer_id
@@ -232,7 +277,14 @@ def set_state(session: Session, broadcast: Broadcast, action: str, *, officer_id
     _admin(session, officer_id)
     allowed, target = STATE_MOVES[action]
     if broadcast.status not in allowed:
-        raise BroadcastError(f"cannot {action} a broadcast that is {broadcast.status}")
+        state = STATES.get(broadcast.status, Problem(broadcast.status, broadcast.status))
+        doing = {"pause": "menjeda", "resume": "melanjutkan", "cancel": "membatalkan"}[action]
+        raise BroadcastError(
+            Problem(
+                f"cannot {action} a broadcast that is {state.en}",
+                f"tidak dapat {doing} siaran yang {state.id}",
+            )
+        )
     broadcast.status = target
     session.add(broadcast)
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from handlers.dates import format_day
 from storage.models import CalendarOverrideEdit, CalendarStageEdit
+from storage.refusals import Problem, Refused
 
 CALENDAR_DIR = Path(__file__).parent / "data" / "calendar"
 DEFAULT_CALENDAR = "pilkada-2024"
@@ -281,17 +282,6 @@ def apply_edits(
     return ElectionCalendar(base.name, polling, stages, overrides)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why an edit is refused, in both dashboard languages (dates as officers read them)."""
-
-    en: str
-    id: str
-
-    def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.id
-
-
 def order_problems(calendar: ElectionCalendar) -> list[Problem]:
     """Why the stages are out of order: each ends on or after its start, starts no earlier than
     the one before it, and starts after that one ends unless both start together (polling day
@@ -351,16 +341,8 @@ def override_problems(calendar: ElectionCalendar, override: Override) -> list[Pr
     return found
 
 
-class CalendarEditError(ValueError):
-    """An admin's calendar edit that is refused; ``text(lang)`` is shown on the page (the
-    dashboard's language), ``str()`` is the English text for logs."""
-
-    def __init__(self, *problems: Problem) -> None:
-        super().__init__("; ".join(p.en for p in problems))
-        self.problems = problems
-
-    def text(self, lang: str) -> str:
-        return "; ".join(p.text(lang) for p in self.problems)
+class CalendarEditError(Refused):
+    """An admin's calendar edit that is refused."""
 
 
 def set_stage_dates(

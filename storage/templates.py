@@ -16,18 +16,20 @@ from sqlmodel import Session, col, select
 from storage.broadcasts import (
     Template,
     load_templates,
+    partisan,
     partisan_words,
     problems,
     render,
     template,
 )
 from storage.models import TemplateEdit
+from storage.refusals import Problem, Refused
 
 KEY = re.compile(r"^[a-z0-9_]{2,64}$")
 
 
-class TemplateEditError(ValueError):
-    """A template save that is refused; the message is shown on the page."""
+class TemplateEditError(Refused):
+    """A template save that is refused; shown on the page in the admin's language."""
 
 
 def _from_edit(edit: TemplateEdit) -> Template:
@@ -66,20 +68,24 @@ def is_shipped(key: str) -> bool:
     return template(key) is not None
 
 
-def template_problems(template: Template, operator: str, days: int) -> list[str]:
+def template_problems(template: Template, operator: str, days: int) -> list[Problem]:
     """Why a template may not be saved, per language, as an admin can act on it."""
-    found: list[str] = []
+    found: list[Problem] = []
     for lang, text in (("id", template.text_id), ("en", template.text_en)):
         rendered = render(text, lang, operator=operator, days=days)
         why = problems(rendered, lang, operator)
         if re.search(r"\{[a-z_]*\}", rendered):
-            why.append("unknown placeholder (use {operator}, {days}, {stop})")
-        if why:
-            found.append(f"{lang}: " + "; ".join(why))
+            why.append(
+                Problem(
+                    "unknown placeholder (use {operator}, {days}, {stop})",
+                    "penanda tidak dikenal (pakai {operator}, {days}, {stop})",
+                )
+            )
+        found.extend(Problem(f"{lang}: {p.en}", f"{lang}: {p.id}") for p in why)
     for lang, title in (("id", template.title_id), ("en", template.title_en)):
         words = partisan_words(title)
         if words:
-            found.append(f"title ({lang}): partisan words: " + ", ".join(words))
+            found.append(partisan(words, f"title ({lang}): "))
     return found
 
 
@@ -95,14 +101,23 @@ def save_template(
 ) -> None:
     """Store an admin's version (or a new template) after the neutrality checks."""
     if not KEY.match(template.key):
-        raise TemplateEditError("key: 2-64 lower-case letters, digits or _")
+        raise TemplateEditError(
+            Problem(
+                "key: 2-64 lower-case letters, digits or _",
+                "kunci: 2–64 huruf kecil, angka, atau _",
+            )
+        )
     if template.stage not in stages:
-        raise TemplateEditError(f"unknown stage: {template.stage}")
+        raise TemplateEditError(
+            Problem(f"unknown stage: {template.stage}", f"tahap tidak dikenal: {template.stage}")
+        )
     if not template.title_id.strip() or not template.title_en.strip():
-        raise TemplateEditError("a title in both languages is needed")
+        raise TemplateEditError(
+            Problem("a title in both languages is needed", "judul dalam kedua bahasa wajib diisi")
+        )
     found = template_problems(template, operator, days)
     if found:
-        raise TemplateEditError(" · ".join(found))
+        raise TemplateEditError(*found)
     edit = session.get(TemplateEdit, template.key) or TemplateEdit(
         key=template.key,
         stage=template.stage,

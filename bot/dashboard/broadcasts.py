@@ -20,13 +20,13 @@ from bot.config import Settings
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
 from bot.dashboard.auth import netra_of as _netra
-from bot.dashboard.broadcast_words import refusal
 from bot.dashboard.views import Offices
 from bot.runtime import utcnow
 from storage import audit
 from storage import broadcasts as store
 from storage.calendar import ElectionCalendar, Stage, effective_calendar, stage_shifts
 from storage.models import Broadcast
+from storage.refusals import Problem
 from storage.templates import effective_template, effective_templates
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -148,12 +148,17 @@ def router() -> APIRouter:
             "stage": stage,
         }
 
-        def refused(error: str) -> Response:
-            return _list(request, session, error=refusal(error, ui.lang_of(request)), form=typed)
+        def refused(*why: Problem) -> Response:
+            error = store.BroadcastError(*why).text(ui.lang_of(request))
+            return _list(request, session, error=error, form=typed)
 
         chosen = effective_template(session, template_key) if template_key else None
         if template_key and chosen is None:
-            return refused(f"unknown template: {template_key}")
+            return refused(
+                Problem(
+                    f"unknown template: {template_key}", f"templat tidak dikenal: {template_key}"
+                )
+            )
         if chosen is not None:
             stage = stage or chosen.stage
             body_id = body_id.strip() or chosen.text_id
@@ -163,14 +168,21 @@ def router() -> APIRouter:
         try:
             when = datetime.fromisoformat(deadline).replace(tzinfo=WIB)
         except ValueError:
-            return refused("deadline: YYYY-MM-DDTHH:MM (WIB)")
+            return refused(
+                Problem("deadline: YYYY-MM-DDTHH:MM (WIB)", "batas waktu: TTTT-BB-HHTjj:mm (WIB)")
+            )
         codes = [c.strip() for c in regions.replace(";", ",").split(",") if c.strip()]
         unknown = [c for c in codes if _netra(request).regions.get(c) is None]
         if unknown:
-            return refused("unknown region code(s): " + ", ".join(unknown))
+            return refused(
+                Problem(
+                    "unknown region code(s): " + ", ".join(unknown),
+                    "kode wilayah tidak dikenal: " + ", ".join(unknown),
+                )
+            )
         calendar = effective_calendar(session, settings.election_calendar)
         if stage and stage not in {s.key for s in calendar.stages}:
-            return refused(f"unknown stage: {stage}")
+            return refused(Problem(f"unknown stage: {stage}", f"tahap tidak dikenal: {stage}"))
         try:
             broadcast = store.create(
                 session,
@@ -190,7 +202,7 @@ def router() -> APIRouter:
             )
         except store.BroadcastError as exc:
             session.rollback()
-            return refused(str(exc))
+            return refused(*exc.problems)
         audit.record(
             session, "broadcast_create", now=utcnow(), officer=admin, detail=f"#{broadcast.id}"
         )
@@ -295,7 +307,7 @@ def router() -> APIRouter:
             store.approve(session, broadcast, officer_id=admin.id or 0, now=utcnow(), plan=plan)
         except store.BroadcastError as exc:
             session.rollback()
-            error = refusal(str(exc), ui.lang_of(request))
+            error = exc.text(ui.lang_of(request))
             return _detail(request, session, _get(session, broadcast_id), error=error)
         audit.record(
             session, "broadcast_approve", now=utcnow(), officer=admin, detail=f"#{broadcast_id}"
@@ -318,7 +330,7 @@ def router() -> APIRouter:
             store.set_state(session, broadcast, action, officer_id=admin.id or 0)
         except store.BroadcastError as exc:
             session.rollback()
-            error = refusal(str(exc), ui.lang_of(request))
+            error = exc.text(ui.lang_of(request))
             return _detail(request, session, _get(session, broadcast_id), error=error)
         audit.record(
             session, f"broadcast_{action}", now=utcnow(), officer=admin, detail=f"#{broadcast_id}"
@@ -327,3 +339,8 @@ def router() -> APIRouter:
         return _redirect(f"/dashboard/admin/broadcasts/{broadcast_id}")
 
     return api
+
+
+ui.TEMPLATES.env.filters["broadcast_state"] = lambda state, lang="id": store.state_label(
+    state, lang
+)

@@ -19,7 +19,6 @@ from fastapi.responses import RedirectResponse
 from bot.dashboard import ui
 from bot.dashboard.auth import CsrfChecked, CurrentAdmin, DbSession
 from bot.dashboard.auth import netra_of as _netra
-from bot.dashboard.broadcast_words import refusal
 from bot.runtime import utcnow
 from storage import audit
 from storage import calendar as cal
@@ -244,7 +243,7 @@ def router() -> APIRouter:
             )
         except library.TemplateEditError as exc:
             session.rollback()
-            error = refusal(str(exc), ui.lang_of(request))
+            error = exc.text(ui.lang_of(request))
             return _templates_page(request, session, 422, error=error, draft=draft)
         audit.record(session, "template_save", now=utcnow(), officer=admin, detail=key)
         session.commit()
