@@ -175,6 +175,7 @@ class TurnBatcher:
                 for current in indexes:
                     results[current] = self.netra.turn(session, *batch[current])
                 current = None
+                outbox.write_queued(session)
                 if courier is not None:
                     outbox.keep_order(session, hand_off.rows, courier.handing())
                 session.commit()

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,8 @@ _SAVE = (
     )
 )
 
+# A reporter's ``last_inbound_at`` is kept to this precision (see ``Engine._reporter``).
+TOUCH_EVERY = timedelta(minutes=1)
 STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
 DEFAULT_TZ = "Asia/Jakarta"
 
@@ -320,11 +322,16 @@ class Engine:
             session.flush()  # a concurrent first message loses here and retries
             session.refresh(reporter)  # hold the stored hash, never the raw identifier
             return reporter, None
-        reporter.last_inbound_at = now
-        reporter.unreachable = False
+        # Only real changes are written: rewriting ``last_inbound_at`` on every turn was one
+        # UPDATE (and a unit-of-work flush) per turn for a time its readers need to the minute
+        # (the WhatsApp window keeps a 5-minute margin, retention counts days).
+        last = reporter.last_inbound_at
+        if now - (last if last.tzinfo else last.replace(tzinfo=UTC)) >= TOUCH_EVERY:
+            reporter.last_inbound_at = now
+        if reporter.unreachable:
+            reporter.unreachable = False
         if message.profile_name and message.profile_name != reporter.profile_name:
             reporter.profile_name = message.profile_name
-        session.add(reporter)
         return reporter, conversation
 
     def _save(self, session: Session, turn: Turn, conversation: Conversation | None) -> None:

@@ -68,6 +68,7 @@ def forget_subscriber(session: Session, reporter: Reporter) -> bool:
     """
     if reporter.id is None or reporter.subscribed or still_needed(session, reporter.id):
         return False
+    outbox.write_queued(session)  # this turn's replies, queued in its batch
     session.flush()
     replies = session.exec(
         select(OutboxMessage).where(

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, delete, exists, insert, or_, update
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
@@ -31,11 +31,18 @@ HAND_OFF = "outbox_hand_off"
 
 
 class HandOff:
-    """The transports the committing process sends itself, and every row queued meanwhile."""
+    """The transports the committing process sends itself, and every row queued meanwhile.
+
+    Rows queued under a hand-off are not added to the ORM session one by one: ``write_queued``
+    inserts them together in one statement before the batch commits (or before anything in the
+    batch reads the outbox). The unit of work's per-turn flush of one or two rows was about a
+    fifth of a turn's CPU.
+    """
 
     def __init__(self, transports: frozenset[str]) -> None:
         self.transports = transports
         self.rows: list[OutboxMessage] = []
+        self.unwritten: list[OutboxMessage] = []
 
 
 # In the payload of a reply to a person forgotten when they opted out: their language and last
@@ -67,16 +74,43 @@ def enqueue(
         reply=reply,
         claimed_until=now + LEASE if leased else None,
     )
-    session.add(message)
     if hand_off is not None:
         hand_off.rows.append(message)
+        hand_off.unwritten.append(message)
+    else:
+        session.add(message)
     return message
+
+
+_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+_COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+
+
+def write_queued(session: Session) -> None:
+    """Insert the rows queued under the session's hand-off, in order, in one statement.
+
+    Each row gets its id and joins the session as if loaded, so a later query in the same
+    transaction (an opt-out detaching its replies) finds and changes these very objects.
+    """
+    hand_off: HandOff | None = session.info.get(HAND_OFF)
+    if hand_off is None or not hand_off.unwritten:
+        return
+    rows, hand_off.unwritten = hand_off.unwritten, []
+    session.flush()  # the reporters and tickets they point at go first
+    values = [{name: getattr(m, name) for name in _COLUMNS} for m in rows]
+    ids = session.connection().execute(_INSERT, values).scalars().all()
+    for m, row_id in zip(rows, ids, strict=True):
+        m.id = row_id
+        make_transient_to_detached(m)
+        session.add(m)
 
 
 def keep_order(session: Session, rows: list[OutboxMessage], mine: frozenset[int]) -> None:
     """Give the poller back the handed-off rows of any reporter who has other pending rows
     (a retry waiting, a bulk notice queued), except rows this process is sending itself
     (``mine``, sent before them in order): a reply must never overtake an earlier message."""
+    write_queued(session)
     leased = [m for m in rows if m.claimed_until is not None and m.reporter_id is not None]
     if not leased:
         return
