@@ -48,6 +48,14 @@ _SAVE = (
     )
 )
 
+# A reporter and their conversation, locked (built once: composing it cost a tenth of a turn).
+_LOAD = (
+    select(Reporter, Conversation)
+    .outerjoin(Conversation, col(Conversation.reporter_id) == col(Reporter.id))
+    .where(col(Reporter.lookup) == bindparam("lookup"))
+    .with_for_update(of=Reporter)  # type: ignore[arg-type]
+)
+
 # A reporter's ``last_inbound_at`` is kept to this precision (see ``Engine._reporter``).
 TOUCH_EVERY = timedelta(minutes=1)
 STAY = "."  # a step answered fully itself (e.g. "evidence saved, send more"): no re-ask
@@ -302,12 +310,7 @@ class Engine:
         lookup = f"{message.channel}:{message.address}"
         # FOR UPDATE serialises one reporter's turns on PostgreSQL; on SQLite every turn
         # already holds the write lock (BEGIN IMMEDIATE).
-        found = session.exec(
-            select(Reporter, Conversation)
-            .outerjoin(Conversation, col(Conversation.reporter_id) == col(Reporter.id))
-            .where(Reporter.lookup == lookup)
-            .with_for_update(of=Reporter)  # type: ignore[arg-type]
-        ).first()
+        found = session.execute(_LOAD, {"lookup": lookup}).first()
         reporter, conversation = found if found is not None else (None, None)
         if reporter is None:
             reporter = Reporter(

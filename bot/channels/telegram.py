@@ -248,12 +248,14 @@ class TelegramTransport:
         bot = await self._ready()
         await self.limiter.wait(chat_id)
         try:
-            if markup is None:
-                # The answer is not needed: PTB's ``send_message`` would build a ``Message``
-                # from it (about a quarter of a broadcast send's CPU). Errors map the same way.
-                await bot._post("sendMessage", {"chat_id": chat_id, "text": text})  # noqa: SLF001
-            else:
-                await bot.send_message(chat_id, text, reply_markup=markup)
+            # The answer is not needed: PTB's ``send_message`` would build a ``Message`` from
+            # it and turn its twenty unset parameters into request fields (together about a
+            # quarter of a send's CPU). ``_post`` serialises the keyboard the same way, and
+            # errors map the same way.
+            data: dict[str, Any] = {"chat_id": chat_id, "text": text}
+            if markup is not None:
+                data["reply_markup"] = markup
+            await bot._post("sendMessage", data)  # noqa: SLF001
         except RetryAfter as exc:
             raise TransportError(
                 "telegram: rate limited (429)", retry_after=_retry_after(exc)
