@@ -74,6 +74,7 @@ def create_app(
     )
     from bot.channels.web import install_headers
 
+    channels.install_fast_paths(app, netra)  # inside the security headers
     install_headers(app, netra.settings)
     for router in channels.routers(netra):
         app.include_router(router)

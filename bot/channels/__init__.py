@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from bot.runtime import Netra
 from bot.transports import Transport
@@ -51,3 +51,11 @@ def routers(netra: Netra) -> list[APIRouter]:
         found.append(whatsapp.router(netra))
         log.info("WhatsApp channel: on (webhook %s)", whatsapp.WEBHOOK_PATH)
     return found
+
+
+def install_fast_paths(app: FastAPI, netra: Netra) -> None:
+    """ASGI layers that serve a channel's common webhook case before FastAPI's routing."""
+    if netra.settings.telegram_bot_token is not None:
+        from bot.channels.telegram_webhook import TelegramWebhookFastPath
+
+        app.add_middleware(TelegramWebhookFastPath, netra=netra)

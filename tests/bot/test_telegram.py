@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -424,6 +425,37 @@ def test_body_that_is_not_an_update_gets_200_and_a_log_line(netra, fake, capture
     assert response.status_code == 200
     assert "not a Telegram update" in captured_logs.text
     assert count(netra, InboundMessage) == 0
+
+
+def test_text_update_arriving_in_pieces_is_answered_like_any_other(netra, fake):
+    """A body past the webhook's fast path (here padded to 300 kB, so it reaches the server in
+    several reads) is handed on whole to the full route: the reporter is answered once."""
+    body = json.dumps(message_update(7703, "/mulai")).encode()
+    padded = body[:-1] + b" " * 300_000 + b"}"
+    with served(netra, fake) as app:
+        response = app.post(
+            HOOK, content=padded, headers=HEADERS | {"content-type": "application/json"}
+        )
+        settle(netra)
+    assert response.status_code == 200
+    assert count(netra, InboundMessage) == 1
+    assert t("welcome", "id").split("\n")[0] in fake.sent_texts(7703)[0]
+
+
+def test_plain_text_and_a_button_tap_answer_in_order(netra, fake):
+    """Typed text (served before FastAPI's routing) and a tap (through it) share one
+    conversation: the consent question's buttons come back, and tapping one moves on."""
+    with served(netra, fake) as app:
+        assert (
+            app.post(HOOK, json=message_update(7704, "/mulai"), headers=HEADERS).status_code == 200
+        )
+        settle(netra)
+        keys = [key for key, _ in fake.last_buttons(7704)]
+        assert keys, "the consent question offers buttons"
+        assert tap_or_type(app, fake, 7704, keys[0]) == "tap"
+        settle(netra)
+    assert len(fake.sent_texts(7704)) >= 3
+    assert count(netra, InboundMessage) == 2
 
 
 def test_update_of_an_unused_kind_gets_200(netra, fake, captured_logs):
