@@ -93,6 +93,16 @@ def test_receipt_hash_verifies_forgivingly_but_rejects_wrong():
     assert not hasher.verify(stored, "ACDE-FHJK-MNPR-TUVX")
 
 
+def test_receipts_hashed_at_the_former_password_cost_still_verify():
+    """Tickets filed before the receipt cost was lowered keep working with ``/status``."""
+    former = ReceiptHasher(time_cost=2, memory_cost=19456, stock=0).hash("ACDE-FHJK-MNPR-TUVW")
+    current = ReceiptHasher(stock=0)
+    assert current.verify(former, "ACDE-FHJK-MNPR-TUVW")
+    assert not current.verify(former, "ACDE-FHJK-MNPR-TUVX")
+    fresh = current.hash("ACDE-FHJK-MNPR-TUVW")
+    assert fresh.startswith("$argon2id$") and "m=4096,t=1" in fresh
+
+
 def test_rotation_reencrypts_everything_and_old_key_can_then_go(netra, keys):
     reporter = ScriptedReporter(netra, "rotate-me")
     for answer in HAPPY_PATH:
