@@ -76,10 +76,22 @@ class Netra:
         """One turn for the webhooks' event loop, committed (in a batch) before it returns."""
         return await self.batcher.submit(message, outbox_transport)
 
-    def turn(self, session: Session, message: Inbound, outbox_transport: str | None) -> Outcome:
-        """One turn inside the caller's transaction (the caller commits)."""
+    def turn(
+        self,
+        session: Session,
+        message: Inbound,
+        outbox_transport: str | None,
+        *,
+        recorded: bool = False,
+    ) -> Outcome:
+        """One turn inside the caller's transaction (the caller commits). ``recorded``: the
+        caller has already recorded the message's platform id (a batch does it in one go)."""
         return self.engine.handle(
-            session, _cleaned(message), utcnow(), outbox_transport=outbox_transport
+            session,
+            _cleaned(message),
+            utcnow(),
+            outbox_transport=outbox_transport,
+            recorded=recorded,
         )
 
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:

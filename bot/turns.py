@@ -23,6 +23,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,6 +31,7 @@ from sqlmodel import Session
 
 from handlers.types import Inbound, Outcome
 from storage import outbox
+from storage.inbound import first_sightings
 from storage.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -172,8 +174,21 @@ class TurnBatcher:
         try:
             with Session(self.netra.db, expire_on_commit=False) as session:
                 session.info[outbox.HAND_OFF] = hand_off
+                ids = [
+                    (batch[i][0].channel, batch[i][0].message_id)
+                    for i in indexes
+                    if batch[i][0].message_id is not None
+                ]
+                fresh = first_sightings(session, ids, datetime.now(UTC))  # type: ignore[arg-type]
                 for current in indexes:
-                    results[current] = self.netra.turn(session, *batch[current])
+                    message, transport = batch[current]
+                    if message.message_id is not None:
+                        key = (message.channel, message.message_id)
+                        if key not in fresh:  # a platform retry, or its twin in this batch
+                            results[current] = Outcome(duplicate=True)
+                            continue
+                        fresh.discard(key)
+                    results[current] = self.netra.turn(session, message, transport, recorded=True)
                 current = None
                 outbox.write_queued(session)
                 if courier is not None:

@@ -254,13 +254,15 @@ class Engine:
         now: datetime,
         *,
         outbox_transport: str | None = None,
+        recorded: bool = False,
     ) -> Outcome:
         """Process one message inside the caller's transaction (the caller commits).
 
         With ``outbox_transport`` the replies are also written to the outbox in the same
-        transaction, so a reply exists if and only if its turn was committed.
+        transaction, so a reply exists if and only if its turn was committed. ``recorded``:
+        the caller already recorded the platform id and found it new.
         """
-        if message.message_id is not None and self._seen(session, message, now):
+        if not recorded and message.message_id is not None and self._seen(session, message, now):
             return Outcome(duplicate=True)
         reporter, conversation = self._reporter(session, message, now)
         turn = Turn(

@@ -98,6 +98,24 @@ def test_a_retry_of_the_batch_answers_the_committed_turns_once(poisoned, monkeyp
     assert after.count("satu") == before.count("satu"), "no second reply to a committed turn"
 
 
+def test_a_retry_in_the_same_batch_as_its_original_acts_once(netra):
+    """Telegram re-posts an update whose answer was slow: both copies may land in one batch.
+    The first is answered, the copy is a duplicate, and an earlier message is not re-run."""
+    netra.batcher.run_batch([(_message("tiga", 1), "local")])
+    first = _queued_to(netra).count("tiga")
+    batch = [
+        (_message("tiga", 1), "local"),  # a retry of the message already committed
+        (_message("empat", 1), "local"),
+        (_message("empat", 1), "local"),  # its twin, in the same batch
+    ]
+    outcomes = netra.batcher.run_batch(batch).results
+    assert [o.duplicate for o in outcomes if isinstance(o, Outcome)] == [True, False, True]
+    queued = _queued_to(netra)
+    assert queued.count("tiga") == first and queued.count("empat") >= 1
+    with netra.session() as session:
+        assert len(session.exec(select(InboundMessage)).all()) == 2
+
+
 def test_webhooks_arriving_together_each_get_their_own_outcome(netra):
     """Twenty reporters at once, two of them sending twice: every turn acts once, in order."""
 
