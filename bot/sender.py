@@ -244,7 +244,7 @@ class OutboxSender:
 
     async def _send(self, transport: Transport, message: OutboxMessage) -> TransportError | None:
         try:
-            await transport.send(message.address, message.payload)
+            await transport.send(message.address, message.payload, reply=message.reply)
             return None
         except TransportError as exc:
             return exc

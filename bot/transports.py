@@ -31,10 +31,14 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
-    """Sends one outbox payload (``Reply.to_payload()`` or a channel-specific dict)."""
+    """Sends one outbox payload (``Reply.to_payload()`` or a channel-specific dict).
+
+    ``reply``: the message answers the recipient's own message (they set the pace), so a
+    channel's own per-chat pacing does not hold it back; anything else is paced.
+    """
 
     name: str
 
-    async def send(self, address: str, payload: dict[str, Any]) -> None: ...
+    async def send(self, address: str, payload: dict[str, Any], *, reply: bool = False) -> None: ...
 
     async def close(self) -> None: ...

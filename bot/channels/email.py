@@ -76,7 +76,7 @@ class EmailTransport:
             starttls=settings.smtp_starttls,
         )
 
-    async def send(self, address: str, payload: dict[str, Any]) -> None:
+    async def send(self, address: str, payload: dict[str, Any], *, reply: bool = False) -> None:
         to = addresses(address)
         if not to:
             raise TransportError("email: no address", permanent=True)

@@ -121,10 +121,12 @@ class _Bucket:
 class RateLimiter:
     """Telegram's pace in one chat: about 1 message/s, short bursts allowed (per process).
 
-    Only the per-chat pace lives here: replies to a reporter's own message go out at once.
-    The ~30/s budget for bulk messages is held in the database and applied by the outbox
-    sender (``storage.ratebudget``), so it holds across processes. A 429 that still happens is
-    honoured through ``retry_after``.
+    Only the per-chat pace lives here, and only other messages wait for it: a reply to the
+    reporter's own message goes out at once (they set the pace; in a fast conversation the
+    last turns' replies waited up to a second behind a spent burst) but still counts, so a
+    notice right after it waits its turn. The ~30/s budget for bulk messages is held in the
+    database and applied by the outbox sender (``storage.ratebudget``), so it holds across
+    processes. A 429 that still happens is honoured through ``retry_after``.
     """
 
     def __init__(self, chat_per_s: float = 1.0, chat_burst: int = 20) -> None:
@@ -132,7 +134,7 @@ class RateLimiter:
         self.chat_burst = chat_burst
         self._chats: dict[int, _Bucket] = {}
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, chat_id: int, *, reply: bool = False) -> None:
         now = time.monotonic()
         bucket = self._chats.get(chat_id)
         if bucket is None:
@@ -140,7 +142,7 @@ class RateLimiter:
                 self._chats = {k: b for k, b in self._chats.items() if not b.idle(now)}
             bucket = self._chats[chat_id] = _Bucket(self.chat_per_s, self.chat_burst)
         delay = bucket.reserve(now)
-        if delay:
+        if delay and not reply:
             await asyncio.sleep(delay)
 
 
@@ -236,17 +238,17 @@ class TelegramTransport:
             await request.initialize()
         return self.bot
 
-    async def send(self, address: str, payload: dict[str, Any]) -> None:
+    async def send(self, address: str, payload: dict[str, Any], *, reply: bool = False) -> None:
         chat_id = int(address)
-        reply = Reply.from_payload(payload)
-        parts = split_text(reply.text or " ")
+        message = Reply.from_payload(payload)
+        parts = split_text(message.text or " ")
         for i, part in enumerate(parts):
-            markup = render_markup(reply) if i == len(parts) - 1 else None
-            await self._send_one(chat_id, part, markup)
+            markup = render_markup(message) if i == len(parts) - 1 else None
+            await self._send_one(chat_id, part, markup, reply=reply)
 
-    async def _send_one(self, chat_id: int, text: str, markup: Any) -> None:
+    async def _send_one(self, chat_id: int, text: str, markup: Any, *, reply: bool) -> None:
         bot = await self._ready()
-        await self.limiter.wait(chat_id)
+        await self.limiter.wait(chat_id, reply=reply)
         try:
             # The answer is not needed: PTB's ``send_message`` would build a ``Message`` from
             # it and turn its twenty unset parameters into request fields (together about a

@@ -513,7 +513,7 @@ class TwilioTransport:
             return False
         return now - recipient.last_inbound_at < WINDOW - WINDOW_MARGIN
 
-    async def send(self, address: str, payload: dict[str, Any]) -> None:
+    async def send(self, address: str, payload: dict[str, Any], *, reply: bool = False) -> None:
         to = PREFIX + address
         if payload.get("content_sid"):
             await self._create(

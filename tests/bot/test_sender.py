@@ -23,7 +23,7 @@ class RecordingTransport:
         self.delivered: list[tuple[str, str]] = []
         self.failures = failures or []
 
-    async def send(self, address: str, payload: dict[str, Any]) -> None:
+    async def send(self, address: str, payload: dict[str, Any], *, reply: bool = False) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append((address, payload["text"]))

@@ -512,3 +512,21 @@ def test_per_chat_limit_spaces_messages_to_one_chat(fake):
     asyncio.run(burst())
     times = [c.at for c in fake.calls_to("sendMessage")]
     assert len(times) == 5 and times[-1] - times[0] >= 0.35
+
+
+def test_replies_are_not_held_back_by_the_chat_pace_but_a_notice_after_them_is(fake):
+    """A reporter answering fast gets each reply at once; a notice queued right after waits."""
+    limiter = RateLimiter(chat_per_s=2, chat_burst=1)
+
+    async def conversation() -> None:
+        transport = TelegramTransport(fake.token, fake.base_url, limiter=limiter)
+        for i in range(4):
+            await transport.send("43", Reply(f"balasan {i}").to_payload(), reply=True)
+        await transport.send("43", Reply("pemberitahuan").to_payload())
+        await transport.close()
+
+    asyncio.run(conversation())
+    times = [c.at for c in fake.calls_to("sendMessage")]
+    assert len(times) == 5
+    assert times[3] - times[0] < 0.3, "four replies, no pacing between them"
+    assert times[4] - times[3] >= 1.0, "the notice waited for the chat's pace"
