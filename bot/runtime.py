@@ -56,15 +56,17 @@ class Netra:
     regions: RegionDirectory
     engine: Engine
     # Turn batches run here, not in asyncio's default pool (cores + 4 threads), one thread per
-    # batch in flight: on PostgreSQL several batches overlap their round trips; SQLite has one
-    # writer, and a second batch there only spun in the busy handler (measured: fewer turns/s).
+    # batch in flight: on PostgreSQL two batches overlap their round trips (six made smaller
+    # batches, more commits and threads fighting for the GIL: more CPU per turn and a p99 three
+    # times the textbook bot's in bench/chat.py); SQLite has one writer, and a second batch
+    # there only spun in the busy handler (measured: fewer turns/s).
     turn_threads: ThreadPoolExecutor = field(init=False)
     # Turns that arrive together share one transaction (group commit, see ``bot.turns``).
     batcher: TurnBatcher = field(init=False)
 
     def __post_init__(self) -> None:
         sqlite = self.db.dialect.name == "sqlite"
-        workers = self.settings.turn_batches or (1 if sqlite else 6)
+        workers = self.settings.turn_batches or (1 if sqlite else 2)
         self.turn_threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="turn")
         self.batcher = TurnBatcher(
             self, self.turn_threads, workers=workers, max_batch=self.settings.turn_batch_max
