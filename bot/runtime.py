@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.keys import load_keys
 from bot.poison import clean_text
 from bot.turns import TurnBatcher
-from handlers.engine import Engine, Policy
+from handlers.engine import Engine, Policy, Preloaded
 from handlers.types import Inbound, Outcome
 from storage.crypto import Keys, ReceiptHasher, install_keys
 from storage.db import make_engine, run_in_transaction, upgrade
@@ -85,6 +85,7 @@ class Netra:
         outbox_transport: str | None,
         *,
         recorded: bool = False,
+        preloaded: Preloaded | None = None,
     ) -> Outcome:
         """One turn inside the caller's transaction (the caller commits). ``recorded``: the
         caller has already recorded the message's platform id (a batch does it in one go)."""
@@ -94,6 +95,7 @@ class Netra:
             utcnow(),
             outbox_transport=outbox_transport,
             recorded=recorded,
+            preloaded=preloaded,
         )
 
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:

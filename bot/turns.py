@@ -180,15 +180,22 @@ class TurnBatcher:
                     if batch[i][0].message_id is not None
                 ]
                 fresh = first_sightings(session, ids, datetime.now(UTC))  # type: ignore[arg-type]
-                for current in indexes:
-                    message, transport = batch[current]
+                running: list[int] = []
+                for i in indexes:
+                    message = batch[i][0]
                     if message.message_id is not None:
                         key = (message.channel, message.message_id)
                         if key not in fresh:  # a platform retry, or its twin in this batch
-                            results[current] = Outcome(duplicate=True)
+                            results[i] = Outcome(duplicate=True)
                             continue
                         fresh.discard(key)
-                    results[current] = self.netra.turn(session, message, transport, recorded=True)
+                    running.append(i)
+                preloaded = self.netra.engine.preload(session, [batch[i][0] for i in running])
+                for current in running:
+                    message, transport = batch[current]
+                    results[current] = self.netra.turn(
+                        session, message, transport, recorded=True, preloaded=preloaded
+                    )
                 current = None
                 outbox.write_queued(session)
                 if courier is not None:

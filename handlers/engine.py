@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, update
@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from handlers.messages import t
 from handlers.types import Choice, Inbound, Outcome, Reply
 from storage import optout, outbox
-from storage.crypto import ReceiptHasher
+from storage.crypto import BlindIndex, ReceiptHasher
 from storage.db import ConcurrentUpdate
 from storage.inbound import first_sighting
 from storage.models import Conversation, Evidence, Reporter
@@ -55,6 +55,20 @@ _LOAD = (
     .where(col(Reporter.lookup) == bindparam("lookup"))
     .with_for_update(of=Reporter)  # type: ignore[arg-type]
 )
+
+# The same for a whole turn batch: one round trip, rows locked in id order (two batches
+# locking the same reporters in different orders could deadlock).
+_LOAD_MANY = (
+    select(Reporter, Conversation)
+    .outerjoin(Conversation, col(Conversation.reporter_id) == col(Reporter.id))
+    .where(col(Reporter.lookup).in_(bindparam("lookups", expanding=True)))
+    .order_by(col(Reporter.id))
+    .with_for_update(of=Reporter)  # type: ignore[arg-type]
+)
+_LOOKUP = cast(BlindIndex, Reporter.__table__.c.lookup.type)  # type: ignore[attr-defined]
+
+# Reporters and conversations loaded ahead for a batch, by plain lookup (channel:address).
+Preloaded = dict[str, tuple[Reporter, Conversation | None]]
 
 # A reporter's ``last_inbound_at`` is kept to this precision (see ``Engine._reporter``).
 TOUCH_EVERY = timedelta(minutes=1)
@@ -255,16 +269,18 @@ class Engine:
         *,
         outbox_transport: str | None = None,
         recorded: bool = False,
+        preloaded: Preloaded | None = None,
     ) -> Outcome:
         """Process one message inside the caller's transaction (the caller commits).
 
         With ``outbox_transport`` the replies are also written to the outbox in the same
         transaction, so a reply exists if and only if its turn was committed. ``recorded``:
-        the caller already recorded the platform id and found it new.
+        the caller already recorded the platform id and found it new. ``preloaded``: the
+        batch's reporters, locked and loaded together (``preload``); each is used once.
         """
         if not recorded and message.message_id is not None and self._seen(session, message, now):
             return Outcome(duplicate=True)
-        reporter, conversation = self._reporter(session, message, now)
+        reporter, conversation = self._reporter(session, message, now, preloaded)
         turn = Turn(
             session=session,
             engine=self,
@@ -304,15 +320,30 @@ class Engine:
             session, channel=message.channel, platform_id=message.message_id, now=now
         )
 
+    def preload(self, session: Session, messages: list[Inbound]) -> Preloaded:
+        """Lock and load the reporters (and conversations) of a batch's messages in one
+        statement, instead of one per turn. Reporters not found yet are left out."""
+        lookups = {f"{m.channel}:{m.address}" for m in messages}
+        if not lookups:
+            return {}
+        dialect = session.get_bind().dialect
+        by_hash = {_LOOKUP.process_bind_param(lookup, dialect): lookup for lookup in lookups}
+        rows = session.execute(_LOAD_MANY, {"lookups": list(lookups)}).all()
+        return {by_hash[found.lookup]: (found, conversation) for found, conversation in rows}
+
     def _reporter(
-        self, session: Session, message: Inbound, now: datetime
+        self, session: Session, message: Inbound, now: datetime, preloaded: Preloaded | None
     ) -> tuple[Reporter, Conversation | None]:
         """The reporter (created on first contact) and their conversation, locked and loaded
-        in one statement: one round trip instead of two on every turn."""
+        in one statement: one round trip instead of two on every turn. A batch's first turn
+        of a reporter finds them in ``preloaded``; a later turn of theirs in the same batch
+        reads them again, as its earlier turn changed them."""
         lookup = f"{message.channel}:{message.address}"
         # FOR UPDATE serialises one reporter's turns on PostgreSQL; on SQLite every turn
         # already holds the write lock (BEGIN IMMEDIATE).
-        found = session.execute(_LOAD, {"lookup": lookup}).first()
+        found = preloaded.pop(lookup, None) if preloaded else None
+        if found is None:
+            found = session.execute(_LOAD, {"lookup": lookup}).first()
         reporter, conversation = found if found is not None else (None, None)
         if reporter is None:
             reporter = Reporter(

@@ -116,6 +116,30 @@ def test_a_retry_in_the_same_batch_as_its_original_acts_once(netra):
         assert len(session.exec(select(InboundMessage)).all()) == 2
 
 
+def test_two_messages_of_one_reporter_in_one_batch_act_as_if_sent_apart(netra):
+    """The batch loads its reporters together; a reporter's second message in the same batch
+    must still see what their first one changed, for a known reporter and a new one."""
+    steps = ["/mulai", "setuju", "medsos", "Camat Sape"]
+
+    def step_of(address: str) -> str | None:
+        with netra.session() as session:
+            reporter = session.exec(select(Reporter)).all()
+            ids = [r.id for r in reporter if r.address == address]
+            return session.get(Conversation, ids[0]).step
+
+    for i, text in enumerate(steps):  # the reference: one message per batch
+        netra.batcher.run_batch([(_message("apart", i, text), "local")])
+    netra.batcher.run_batch([(_message("known", 0, steps[0]), "local")])
+    together = netra.batcher.run_batch(
+        [(_message("known", i, text), "local") for i, text in enumerate(steps[1:], 1)]
+        + [(_message("new", i, text), "local") for i, text in enumerate(steps)]
+    )
+    assert all(isinstance(r, Outcome) and not r.duplicate for r in together.results)
+    assert step_of("apart") is not None
+    assert step_of("known") == step_of("new") == step_of("apart")
+    assert _queued_to(netra).count("known") == _queued_to(netra).count("apart")
+
+
 def test_webhooks_arriving_together_each_get_their_own_outcome(netra):
     """Twenty reporters at once, two of them sending twice: every turn acts once, in order."""
 
