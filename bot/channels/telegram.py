@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import mimetypes
 import time
@@ -24,6 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -57,7 +59,7 @@ from bot.runtime import Netra, utcnow
 from bot.transports import TransportError
 from handlers.media import MAX_FILE_BYTES, base_type
 from handlers.messages import t
-from handlers.types import Attachment, Inbound, Reply
+from handlers.types import Attachment, Choice, Inbound, Reply
 from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
@@ -159,6 +161,15 @@ def render_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | 
     return ReplyKeyboardMarkup(_rows(keys, per_row), one_time_keyboard=True, resize_keyboard=True)
 
 
+@lru_cache(maxsize=1024)
+def markup_json(choices: tuple[Choice, ...]) -> str | None:
+    """``render_markup`` as the JSON the Bot API takes, kept per set of choices: every
+    reporter at a step gets the same keyboard, and PTB's ``to_dict`` of it on every send was
+    a fifteenth of the server's CPU (bench/chat.py, py-spy)."""
+    markup = render_markup(Reply("", choices=choices))
+    return None if markup is None else json.dumps(markup.to_dict(), ensure_ascii=False)
+
+
 def _rows(items: list[Any], per_row: int) -> list[list[Any]]:
     return [items[i : i + per_row] for i in range(0, len(items), per_row)]
 
@@ -243,17 +254,18 @@ class TelegramTransport:
         message = Reply.from_payload(payload)
         parts = split_text(message.text or " ")
         for i, part in enumerate(parts):
-            markup = render_markup(message) if i == len(parts) - 1 else None
+            last = i == len(parts) - 1
+            markup = markup_json(tuple(message.choices)) if last and message.choices else None
             await self._send_one(chat_id, part, markup, reply=reply)
 
-    async def _send_one(self, chat_id: int, text: str, markup: Any, *, reply: bool) -> None:
+    async def _send_one(self, chat_id: int, text: str, markup: str | None, *, reply: bool) -> None:
         bot = await self._ready()
         await self.limiter.wait(chat_id, reply=reply)
         try:
             # The answer is not needed: PTB's ``send_message`` would build a ``Message`` from
             # it and turn its twenty unset parameters into request fields (together about a
-            # quarter of a send's CPU). ``_post`` serialises the keyboard the same way, and
-            # errors map the same way.
+            # quarter of a send's CPU). The keyboard goes as the JSON PTB would have made of
+            # it, and errors map the same way.
             data: dict[str, Any] = {"chat_id": chat_id, "text": text}
             if markup is not None:
                 data["reply_markup"] = markup
