@@ -13,6 +13,7 @@ def main() -> None:
         "broadcast": "bench.broadcast",
         "dashboard": "bench.dashboard",
         "chaos": "bench.chaos",
+        "turns": "bench.turns",
     }
     if len(sys.argv) < 2 or sys.argv[1] not in names:
         sys.exit(f"usage: python -m bench {{{','.join(names)}}} [options]")
