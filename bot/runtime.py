@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.keys import load_keys
 from bot.poison import clean_text
 from bot.turns import TurnBatcher
-from handlers.engine import Engine, Policy, Preloaded
+from handlers.engine import Engine, Policy, Prepared
 from handlers.types import Inbound, Outcome
 from storage.crypto import Keys, ReceiptHasher, install_keys
 from storage.db import make_engine, run_in_transaction, upgrade
@@ -84,19 +84,21 @@ class Netra:
         message: Inbound,
         outbox_transport: str | None,
         *,
-        recorded: bool = False,
-        preloaded: Preloaded | None = None,
+        prepared: Prepared | None = None,
     ) -> Outcome:
-        """One turn inside the caller's transaction (the caller commits). ``recorded``: the
-        caller has already recorded the message's platform id (a batch does it in one go)."""
+        """One turn inside the caller's transaction (the caller commits); ``prepared``: the
+        batch it belongs to (``prepare``)."""
         return self.engine.handle(
             session,
             _cleaned(message),
             utcnow(),
             outbox_transport=outbox_transport,
-            recorded=recorded,
-            preloaded=preloaded,
+            prepared=prepared,
         )
+
+    def prepare(self, session: Session, messages: list[Inbound]) -> Prepared:
+        """A turn batch's dedup and reporter loads, done together (``Engine.prepare``)."""
+        return self.engine.prepare(session, messages, utcnow())
 
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:
         """One conversation turn, committed (and retried on a concurrent write) before return."""

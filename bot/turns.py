@@ -23,7 +23,6 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,7 +30,6 @@ from sqlmodel import Session
 
 from handlers.types import Inbound, Outcome
 from storage import outbox
-from storage.inbound import first_sightings
 from storage.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -174,27 +172,11 @@ class TurnBatcher:
         try:
             with Session(self.netra.db, expire_on_commit=False) as session:
                 session.info[outbox.HAND_OFF] = hand_off
-                ids = [
-                    (batch[i][0].channel, batch[i][0].message_id)
-                    for i in indexes
-                    if batch[i][0].message_id is not None
-                ]
-                fresh = first_sightings(session, ids, datetime.now(UTC))  # type: ignore[arg-type]
-                running: list[int] = []
-                for i in indexes:
-                    message = batch[i][0]
-                    if message.message_id is not None:
-                        key = (message.channel, message.message_id)
-                        if key not in fresh:  # a platform retry, or its twin in this batch
-                            results[i] = Outcome(duplicate=True)
-                            continue
-                        fresh.discard(key)
-                    running.append(i)
-                preloaded = self.netra.engine.preload(session, [batch[i][0] for i in running])
-                for current in running:
+                prepared = self.netra.prepare(session, [batch[i][0] for i in indexes])
+                for current in indexes:
                     message, transport = batch[current]
                     results[current] = self.netra.turn(
-                        session, message, transport, recorded=True, preloaded=preloaded
+                        session, message, transport, prepared=prepared
                     )
                 current = None
                 outbox.write_queued(session)

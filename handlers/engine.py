@@ -26,7 +26,7 @@ from handlers.types import Choice, Inbound, Outcome, Reply
 from storage import optout, outbox
 from storage.crypto import BlindIndex, ReceiptHasher
 from storage.db import ConcurrentUpdate
-from storage.inbound import first_sighting
+from storage.inbound import first_sightings
 from storage.models import Conversation, Evidence, Reporter
 from storage.regions import Region, RegionDirectory
 from storage.workflow import Windows
@@ -69,6 +69,16 @@ _LOOKUP = cast(BlindIndex, Reporter.__table__.c.lookup.type)  # type: ignore[att
 
 # Reporters and conversations loaded ahead for a batch, by plain lookup (channel:address).
 Preloaded = dict[str, tuple[Reporter, Conversation | None]]
+
+
+@dataclass
+class Prepared:
+    """A turn batch's messages recorded and its reporters locked and loaded, in two statements
+    for the whole batch (``Engine.prepare``). Each turn uses its entry once."""
+
+    fresh: set[tuple[str, str]]  # (channel, platform id) recorded now, not yet handled
+    reporters: Preloaded
+
 
 # A reporter's ``last_inbound_at`` is kept to this precision (see ``Engine._reporter``).
 TOUCH_EVERY = timedelta(minutes=1)
@@ -268,18 +278,17 @@ class Engine:
         now: datetime,
         *,
         outbox_transport: str | None = None,
-        recorded: bool = False,
-        preloaded: Preloaded | None = None,
+        prepared: Prepared | None = None,
     ) -> Outcome:
         """Process one message inside the caller's transaction (the caller commits).
 
         With ``outbox_transport`` the replies are also written to the outbox in the same
-        transaction, so a reply exists if and only if its turn was committed. ``recorded``:
-        the caller already recorded the platform id and found it new. ``preloaded``: the
-        batch's reporters, locked and loaded together (``preload``); each is used once.
+        transaction, so a reply exists if and only if its turn was committed. ``prepared``:
+        the batch this turn belongs to (``prepare``).
         """
-        if not recorded and message.message_id is not None and self._seen(session, message, now):
+        if message.message_id is not None and self._seen(session, message, now, prepared):
             return Outcome(duplicate=True)
+        preloaded = prepared.reporters if prepared is not None else None
         reporter, conversation = self._reporter(session, message, now, preloaded)
         turn = Turn(
             session=session,
@@ -314,13 +323,26 @@ class Engine:
             ticket_code=turn.ticket_code,
         )
 
-    def _seen(self, session: Session, message: Inbound, now: datetime) -> bool:
-        assert message.message_id is not None
-        return not first_sighting(
-            session, channel=message.channel, platform_id=message.message_id, now=now
-        )
+    def prepare(self, session: Session, messages: list[Inbound], now: datetime) -> Prepared:
+        """Record a batch's platform ids and lock and load its reporters, one statement each
+        instead of one per turn; pass the result to each of the batch's ``handle`` calls."""
+        ids = [(m.channel, m.message_id) for m in messages if m.message_id is not None]
+        fresh = first_sightings(session, ids, now)
+        return Prepared(fresh, self._preload(session, messages))
 
-    def preload(self, session: Session, messages: list[Inbound]) -> Preloaded:
+    def _seen(
+        self, session: Session, message: Inbound, now: datetime, prepared: Prepared | None
+    ) -> bool:
+        assert message.message_id is not None
+        key = (message.channel, message.message_id)
+        if prepared is None:
+            return not first_sightings(session, [key], now)
+        if key not in prepared.fresh:  # a platform retry, or its twin earlier in this batch
+            return True
+        prepared.fresh.discard(key)
+        return False
+
+    def _preload(self, session: Session, messages: list[Inbound]) -> Preloaded:
         """Lock and load the reporters (and conversations) of a batch's messages in one
         statement, instead of one per turn. Reporters not found yet are left out."""
         lookups = {f"{m.channel}:{m.address}" for m in messages}
