@@ -100,6 +100,10 @@ class Netra:
         """A turn batch's dedup and reporter loads, done together (``Engine.prepare``)."""
         return self.engine.prepare(session, messages, utcnow())
 
+    def finish(self, session: Session, prepared: Prepared) -> None:
+        """What a turn batch's turns left to write together (``Engine.finish``)."""
+        self.engine.finish(session, prepared)
+
     def process(self, message: Inbound, *, outbox_transport: str | None = None) -> Outcome:
         """One conversation turn, committed (and retried on a concurrent write) before return."""
         self.engine.receipts.top_up()  # the slow receipt hash never runs inside the transaction

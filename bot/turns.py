@@ -179,6 +179,7 @@ class TurnBatcher:
                         session, message, transport, prepared=prepared
                     )
                 current = None
+                self.netra.finish(session, prepared)
                 outbox.write_queued(session)
                 if courier is not None:
                     outbox.keep_order(session, hand_off.rows, courier.handing())

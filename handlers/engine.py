@@ -19,6 +19,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from handlers.messages import t
@@ -78,6 +79,10 @@ class Prepared:
 
     fresh: set[tuple[str, str]]  # (channel, platform id) recorded now, not yet handled
     reporters: Preloaded
+    # Conversation saves of the batch's turns, in turn order, written together by ``finish``,
+    # and the reporters (plain lookups) they belong to.
+    saves: list[dict[str, Any]] = field(default_factory=list)
+    deferred: set[str] = field(default_factory=set)
 
 
 # A reporter's ``last_inbound_at`` is kept to this precision (see ``Engine._reporter``).
@@ -288,7 +293,11 @@ class Engine:
         """
         if message.message_id is not None and self._seen(session, message, now, prepared):
             return Outcome(duplicate=True)
-        preloaded = prepared.reporters if prepared is not None else None
+        preloaded = None
+        if prepared is not None:
+            preloaded = prepared.reporters
+            if f"{message.channel}:{message.address}" in prepared.deferred:
+                self.finish(session, prepared)  # their earlier turn's draft, before the re-read
         reporter, conversation = self._reporter(session, message, now, preloaded)
         turn = Turn(
             session=session,
@@ -299,7 +308,10 @@ class Engine:
             now=now,
         )
         self._run(turn, message, conversation)
-        self._save(session, turn, conversation)
+        if prepared is not None and conversation is not None and not turn.forget_identity:
+            _defer_save(prepared, f"{message.channel}:{message.address}", turn, conversation)
+        else:  # an opt-out reads the draft it leaves when deciding to forget the person
+            self._save(session, turn, conversation)
         forgotten, lang, reporter_id = False, reporter.lang, reporter.id
         if outbox_transport is not None:
             for reply in turn.replies:
@@ -329,6 +341,17 @@ class Engine:
         ids = [(m.channel, m.message_id) for m in messages if m.message_id is not None]
         fresh = first_sightings(session, ids, now)
         return Prepared(fresh, self._preload(session, messages))
+
+    def finish(self, session: Session, prepared: Prepared) -> None:
+        """Write a batch's conversation saves (``handle`` deferred them): one executemany
+        instead of an UPDATE per turn, each still checked against the version its turn read."""
+        saves, prepared.saves = prepared.saves, []
+        prepared.deferred.clear()
+        if not saves:
+            return
+        result = session.connection().execute(_SAVE, saves)
+        if result.rowcount != len(saves):
+            raise ConcurrentUpdate("conversation changed by another worker")
 
     def _seen(
         self, session: Session, message: Inbound, now: datetime, prepared: Prepared | None
@@ -604,3 +627,30 @@ class Engine:
                 reporter_id=reporter.id,
             )
         return len(rows)
+
+
+def _defer_save(prepared: Prepared, lookup: str, turn: Turn, conversation: Conversation) -> None:
+    """Queue a batch turn's conversation save for ``Engine.finish``. The loaded object takes
+    the saved values (as committed: the unit of work writes nothing itself), and the saves are
+    written before the reporter's next turn in the batch reads them again (a locking read
+    refreshes the object from the row). The batch's load locked the reporter, so the version
+    check cannot fail in between."""
+    prepared.deferred.add(lookup)
+    version = conversation.version + 1
+    prepared.saves.append(
+        {
+            "rid": conversation.reporter_id,
+            "seen": conversation.version,
+            "new_step": turn.step,
+            "new_state": turn.state,
+            "new_version": version,
+            "new_updated_at": turn.now,
+        }
+    )
+    for name, value in (
+        ("step", turn.step),
+        ("state", turn.state),
+        ("version", version),
+        ("updated_at", turn.now),
+    ):
+        set_committed_value(conversation, name, value)

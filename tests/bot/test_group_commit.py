@@ -135,9 +135,32 @@ def test_two_messages_of_one_reporter_in_one_batch_act_as_if_sent_apart(netra):
         + [(_message("new", i, text), "local") for i, text in enumerate(steps)]
     )
     assert all(isinstance(r, Outcome) and not r.duplicate for r in together.results)
+    assert not together.poll, "one transaction for the batch, no turn re-run alone"
     assert step_of("apart") is not None
     assert step_of("known") == step_of("new") == step_of("apart")
     assert _queued_to(netra).count("known") == _queued_to(netra).count("apart")
+
+
+def test_an_opt_out_after_a_cancel_in_the_same_batch_acts_as_if_sent_apart(netra):
+    """A batch writes its turns' drafts together at the end; an opt-out decides whether the
+    person is forgotten from their draft, so it must see the cancel just before it."""
+
+    def known(address: str) -> bool:
+        with netra.session() as session:
+            return any(r.address == address for r in session.exec(select(Reporter)))
+
+    for address in ("apart", "together"):
+        netra.batcher.run_batch([(_message(address, 0), "local")])  # a draft is open
+        assert known(address)
+    texts = ["batal", "/berhenti"]
+    for i, text in enumerate(texts, 1):
+        netra.batcher.run_batch([(_message("apart", i, text), "local")])
+    together = netra.batcher.run_batch(
+        [(_message("together", i, text), "local") for i, text in enumerate(texts, 1)]
+    )
+    assert not together.poll, "both turns committed in the batch, none re-run alone"
+    assert not known("apart"), "no draft and no report: the opted-out identity is forgotten"
+    assert not known("together")
 
 
 def test_webhooks_arriving_together_each_get_their_own_outcome(netra):
