@@ -231,10 +231,12 @@ def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
-    """Record a batch of deliveries in one statement (the sender's common case)."""
+    """Record a batch of deliveries in one statement (the sender's common case); the rows
+    without a reporter it returns (as they are now: an opt-out may have detached a reply in
+    flight) are the only ones that may be a forgotten person's."""
     if not ids:
         return
-    session.execute(
+    sent = session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(ids))
         .values(
@@ -243,9 +245,12 @@ def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
             claimed_until=None,
             attempts=col(OutboxMessage.attempts) + 1,
         )
+        .returning(OutboxMessage.id, OutboxMessage.reporter_id)
         .execution_options(synchronize_session=False)
-    )
-    purge_forgotten(session, ids)
+    ).all()
+    reporterless = [row_id for row_id, reporter_id in sent if reporter_id is None]
+    if reporterless:
+        purge_forgotten(session, reporterless)
 
 
 def is_forgotten(message: OutboxMessage) -> bool:
