@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, insert, or_, update
 from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
@@ -63,27 +64,46 @@ def enqueue(
     """Queue one message. ``reply``: it answers the reporter's own message and goes out at
     once; otherwise it is bulk (notification, follow-up, broadcast) under the shared budget."""
     hand_off: HandOff | None = session.info.get(HAND_OFF)
-    leased = hand_off is not None and reply and transport in hand_off.transports
-    message = OutboxMessage(
-        transport=transport,
-        reporter_id=reporter_id,
-        address=address,
-        payload=payload,
-        next_attempt_at=now,
-        created_at=now,
-        reply=reply,
-        claimed_until=now + LEASE if leased else None,
-    )
-    if hand_off is not None:
-        hand_off.rows.append(message)
-        hand_off.unwritten.append(message)
-    else:
+    values = {
+        "transport": transport,
+        "reporter_id": reporter_id,
+        "address": address,
+        "payload": payload,
+        "next_attempt_at": now,
+        "created_at": now,
+        "reply": reply,
+        "claimed_until": None,
+    }
+    if hand_off is None:
+        message = OutboxMessage(**values)
         session.add(message)
+        return message
+    if reply and transport in hand_off.transports:
+        values["claimed_until"] = now + LEASE
+    message = _unwritten(values)
+    hand_off.rows.append(message)
+    hand_off.unwritten.append(message)
     return message
 
 
 _TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+_MANAGER = manager_of_class(OutboxMessage)
+_DEFAULTS = {
+    name: info.default
+    for name, info in OutboxMessage.model_fields.items()
+    if not info.is_required() and info.default_factory is None
+}
+
+
+def _unwritten(values: dict[str, Any]) -> OutboxMessage:
+    """A row for ``write_queued``, built as the ORM builds one it loads (state set directly),
+    not through SQLModel's ``__init__``, which set every field through the instrumentation
+    one by one: about a tenth of a turn batch's CPU, for objects that only carry values to
+    one INSERT and then join the session as loaded rows."""
+    message: OutboxMessage = _MANAGER.new_instance()
+    message.__dict__.update(_DEFAULTS, **values)
+    return message
 _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 
 
