@@ -64,7 +64,7 @@ def enqueue(
     """Queue one message. ``reply``: it answers the reporter's own message and goes out at
     once; otherwise it is bulk (notification, follow-up, broadcast) under the shared budget."""
     hand_off: HandOff | None = session.info.get(HAND_OFF)
-    values = {
+    values: dict[str, Any] = {
         "transport": transport,
         "reporter_id": reporter_id,
         "address": address,
@@ -104,6 +104,8 @@ def _unwritten(values: dict[str, Any]) -> OutboxMessage:
     message: OutboxMessage = _MANAGER.new_instance()
     message.__dict__.update(_DEFAULTS, **values)
     return message
+
+
 _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 
 
@@ -265,7 +267,7 @@ def mark_all_sent(session: Session, ids: list[int], now: datetime) -> None:
             claimed_until=None,
             attempts=col(OutboxMessage.attempts) + 1,
         )
-        .returning(OutboxMessage.id, OutboxMessage.reporter_id)
+        .returning(col(OutboxMessage.id), col(OutboxMessage.reporter_id))
         .execution_options(synchronize_session=False)
     ).all()
     reporterless = [row_id for row_id, reporter_id in sent if reporter_id is None]
