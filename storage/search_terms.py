@@ -33,6 +33,8 @@ PURPOSE = "ticket.term"
 HASH_CHARS = 32  # 128 bits of the HMAC: no collisions at any realistic size
 MAX_TERMS = 400  # per ticket: a description is at most a few thousand characters
 MAX_QUERY_WORDS = 6
+# Core, not the ORM's bulk insert: a filed report writes a few dozen of these.
+_INSERT_TERM = insert(TicketTerm.__table__)  # type: ignore[attr-defined]
 # Words too common in reports to narrow a search; skipping them keeps the index small.
 STOPWORDS = frozenset(
     "yang dan di ke dari itu ini dengan untuk pada ada tidak atau juga dalam akan sudah "
@@ -66,14 +68,16 @@ def ticket_words(ticket: Ticket) -> list[str]:
     return list(unique)[:MAX_TERMS]
 
 
-def index_ticket(session: Session, ticket: Ticket) -> int:
-    """(Re)write a ticket's word hashes from its current text; returns how many."""
+def index_ticket(session: Session, ticket: Ticket, *, new: bool = False) -> int:
+    """(Re)write a ticket's word hashes from its current text; returns how many. ``new``: the
+    ticket was just inserted, so it has none to remove yet."""
     assert ticket.id is not None
-    forget_ticket(session, ticket.id)
+    if not new:
+        forget_ticket(session, ticket.id)
     hashes = sorted({term_hash(w) for w in ticket_words(ticket)})
     if hashes:
-        session.execute(
-            insert(TicketTerm), [{"term_hash": h, "ticket_id": ticket.id} for h in hashes]
+        session.connection().execute(
+            _INSERT_TERM, [{"term_hash": h, "ticket_id": ticket.id} for h in hashes]
         )
     return len(hashes)
 
