@@ -23,6 +23,8 @@ conversation), so "turn" means the same work everywhere. Printed per bot and rep
 turns/s, p50/p99 latency to the last reply of a turn, server CPU per turn (the bot's processes;
 for PostgreSQL also every ``postgres`` process on the machine, which is noisy if others use it),
 and the ratios to PTB and to the ceiling. Bots run interleaved (``--rounds``).
+``BENCH_LOG_LEVEL=INFO`` lets Netra log at that level into the processes' log (batch
+failures, retries), to explain a tail; it is ``WARNING`` otherwise.
 """
 
 from __future__ import annotations
@@ -518,7 +520,7 @@ class Bench:
             "PYTHONPATH": str(ROOT),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "NETRA_LOG_LEVEL": "WARNING",
+            "NETRA_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             "NETRA_IDENTITY_KEYS": generate_key(),
             "NETRA_CONTENT_KEYS": generate_key(),
             "NETRA_BLIND_INDEX_KEY": generate_key(),
