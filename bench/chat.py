@@ -243,11 +243,12 @@ def serve_netra(port: int) -> None:
     """Netra as ``netra serve`` runs it: production transports and rate limits, one worker."""
     import uvicorn
 
-    from bot.app import create_app
+    from bot.app import create_app, settle_heap
     from bot.config import Settings
     from bot.runtime import build
 
     app = create_app(build(Settings()), run_jobs=False)
+    settle_heap()
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,25 @@ from bot.sender import OutboxSender
 from bot.transports import Transport
 
 log = logging.getLogger(__name__)
+
+# Allocations (net of frees) between two young-generation collections of a serving process.
+GC_YOUNG_THRESHOLD = 30_000
+
+
+def settle_heap() -> None:
+    """Stop the cyclic garbage collector rescanning what a serving process keeps for its
+    whole life, and run it less often; call once, after ``create_app``, before serving.
+
+    Measured in ``bench/chat.py`` (PostgreSQL, 10 s at 50 then 10 s at 200 reporters): with
+    CPython's defaults the collector took 2.1 s of CPU, 536 young passes and 5 full ones of
+    up to 300 ms each with the GIL held (a pause every reply waits behind). Almost everything
+    a turn allocates is freed by reference counting: at this threshold the same load caused
+    two young passes (57 ms) and no full one, and what start-up loaded (modules, mappers,
+    routes, compiled statements) is frozen out of every pass.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
 
 
 def create_app(

@@ -29,7 +29,7 @@ def _netra(settings: Settings) -> Netra:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
-    from bot.app import create_app
+    from bot.app import create_app, settle_heap
 
     netra = _netra(settings)
     host = args.host or settings.host
@@ -46,6 +46,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         f"\n  Netra is running: open http://{shown}:{port}/ to file a report (Ctrl-C stops).\n",
         flush=True,
     )
+    settle_heap()
     # No access log: request lines carry reporters' IP addresses.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
