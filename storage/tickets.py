@@ -88,9 +88,8 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
-    index_ticket(
-        session, ticket, new=True
-    )  # the inbox's word search (the text itself stays encrypted)
+    # The inbox's word search (the text itself stays encrypted).
+    index_ticket(session, ticket, new=True)
     if new.evidence_ids:
         for evidence in session.exec(
             select(Evidence).where(
