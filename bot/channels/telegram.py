@@ -499,6 +499,20 @@ def plain_text_inbound(data: object) -> Inbound | None:
     return Inbound(channel=CHANNEL, address=str(chat_id), text=text, message_id=str(update_id))
 
 
+async def run_plain(netra: Netra, inbound: Inbound) -> None:
+    """The turn of a plain text update (``plain_text_inbound``), for the webhook route and its
+    fast path alike. As for any update (``bot.poison``), a failure the same body would repeat
+    is logged by its kind and dropped, so the webhook answers 200 and Telegram does not resend
+    it forever; a transient one raises, for a 5xx and a retry. The replies are handed to the
+    sender when the turn's batch commits: no wake-up needed."""
+    try:
+        await netra.process_async(inbound, outbox_transport=CHANNEL)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.error("telegram webhook: text update dropped after %s", type(exc).__name__)
+
+
 def parse_update(data: object, bot: Bot) -> Update | None:
     """A Telegram ``Update``, or None when the body is not one (logged by the caller)."""
     checked = well_formed(data)
@@ -668,8 +682,7 @@ def router(netra: Netra) -> APIRouter:
             data = None
         plain = plain_text_inbound(data)
         if plain is not None:  # most turns: no PTB objects needed to read them
-            # Its replies are handed to the sender when its batch commits: no wake-up needed.
-            await netra.process_async(plain, outbox_transport=CHANNEL)
+            await run_plain(netra, plain)
             return Response(status_code=200)
         update = parse_update(data, transport.bot)
         if update is None:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from bot.channels.telegram import CHANNEL, WEBHOOK_PATH, plain_text_inbound, secret_matches
+from bot.channels.telegram import WEBHOOK_PATH, plain_text_inbound, run_plain, secret_matches
 from bot.runtime import Netra
 
 Scope = MutableMapping[str, Any]
@@ -68,7 +68,7 @@ class TelegramWebhookFastPath:
         if inbound is None:
             await self.app(scope, _replay(chunks, last if more else None, receive), send)
             return
-        await self.netra.process_async(inbound, outbox_transport=CHANNEL)
+        await run_plain(self.netra, inbound)
         await send({"type": "http.response.start", "status": 200, "headers": _OK_HEADERS})
         await send({"type": "http.response.body", "body": b""})
 

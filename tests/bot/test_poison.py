@@ -97,3 +97,30 @@ def test_update_id_that_is_not_an_integer_is_dropped(netra, fake):
         with served(netra, fake) as app:
             assert app.post(HOOK, json=update, headers=HEADERS).status_code == 200
     assert count(netra, Reporter) == 0
+
+
+def test_text_whose_turn_always_fails_is_dropped_not_retried(netra, fake, caplog, monkeypatch):
+    """A plain text update goes the short way (no PTB objects); if its turn fails the same way
+    on every try, it is answered 200 like any other poison body, and later messages go on."""
+    chat = 8107
+    real = netra.engine.handle
+
+    def handle(session, message, now, **kw):  # type: ignore[no-untyped-def]
+        if message.text == "meledak":
+            raise ValueError("a body no retry will ever make readable")
+        return real(session, message, now, **kw)
+
+    monkeypatch.setattr(netra.engine, "handle", handle)
+    with served(netra, fake) as app, caplog.at_level(logging.INFO):
+        assert (
+            app.post(HOOK, json=message_update(chat, "/mulai"), headers=HEADERS).status_code == 200
+        )
+        update = message_update(chat, "meledak")
+        assert app.post(HOOK, json=update, headers=HEADERS).status_code == 200
+        assert (
+            app.post(HOOK, json=message_update(chat, "setuju"), headers=HEADERS).status_code == 200
+        )
+        settle(netra)
+    assert "text update dropped after ValueError" in caplog.text
+    assert str(chat) not in caplog.text
+    assert len(fake.sent_texts(chat)) >= 2, "the turns before and after it are answered"
