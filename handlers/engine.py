@@ -68,8 +68,9 @@ _LOAD_MANY = (
 )
 _LOOKUP = cast(BlindIndex, Reporter.__table__.c.lookup.type)  # type: ignore[attr-defined]
 
-# Reporters and conversations loaded ahead for a batch, by plain lookup (channel:address).
-Preloaded = dict[str, tuple[Reporter, Conversation | None]]
+# Reporters and conversations loaded ahead for a batch, by plain lookup (channel:address);
+# None for a lookup of the batch that had no reporter yet.
+Preloaded = dict[str, tuple[Reporter, Conversation | None] | None]
 
 
 @dataclass
@@ -79,10 +80,8 @@ class Prepared:
 
     fresh: set[tuple[str, str]]  # (channel, platform id) recorded now, not yet handled
     reporters: Preloaded
-    # Conversation saves of the batch's turns, in turn order, written together by ``finish``,
-    # and the reporters (plain lookups) they belong to.
+    # Conversation saves of the batch's turns, in turn order, written together by ``finish``.
     saves: list[dict[str, Any]] = field(default_factory=list)
-    deferred: set[str] = field(default_factory=set)
 
 
 # A reporter's ``last_inbound_at`` is kept to this precision (see ``Engine._reporter``).
@@ -293,12 +292,7 @@ class Engine:
         """
         if message.message_id is not None and self._seen(session, message, now, prepared):
             return Outcome(duplicate=True)
-        preloaded = None
-        if prepared is not None:
-            preloaded = prepared.reporters
-            if f"{message.channel}:{message.address}" in prepared.deferred:
-                self.finish(session, prepared)  # their earlier turn's draft, before the re-read
-        reporter, conversation = self._reporter(session, message, now, preloaded)
+        reporter, conversation = self._reporter(session, message, now, prepared)
         turn = Turn(
             session=session,
             engine=self,
@@ -308,10 +302,8 @@ class Engine:
             now=now,
         )
         self._run(turn, message, conversation)
-        if prepared is not None and conversation is not None and not turn.forget_identity:
-            _defer_save(prepared, f"{message.channel}:{message.address}", turn, conversation)
-        else:  # an opt-out reads the draft it leaves when deciding to forget the person
-            self._save(session, turn, conversation)
+        # An opt-out decides from the draft it leaves whether to forget the person: saved now.
+        self._save(session, turn, conversation, None if turn.forget_identity else prepared)
         forgotten, lang, reporter_id = False, reporter.lang, reporter.id
         if outbox_transport is not None:
             for reply in turn.replies:
@@ -346,7 +338,6 @@ class Engine:
         """Write a batch's conversation saves (``handle`` deferred them): one executemany
         instead of an UPDATE per turn, each still checked against the version its turn read."""
         saves, prepared.saves = prepared.saves, []
-        prepared.deferred.clear()
         if not saves:
             return
         result = session.connection().execute(_SAVE, saves)
@@ -367,27 +358,33 @@ class Engine:
 
     def _preload(self, session: Session, messages: list[Inbound]) -> Preloaded:
         """Lock and load the reporters (and conversations) of a batch's messages in one
-        statement, instead of one per turn. Reporters not found yet are left out."""
-        lookups = {f"{m.channel}:{m.address}" for m in messages}
+        statement, instead of one per turn (None for those not known yet)."""
+        lookups = {_lookup(m) for m in messages}
         if not lookups:
             return {}
         dialect = session.get_bind().dialect
         by_hash = {_LOOKUP.process_bind_param(lookup, dialect): lookup for lookup in lookups}
         rows = session.execute(_LOAD_MANY, {"lookups": list(lookups)}).all()
-        return {by_hash[found.lookup]: (found, conversation) for found, conversation in rows}
+        found: Preloaded = dict.fromkeys(lookups)
+        found.update((by_hash[r.lookup], (r, conversation)) for r, conversation in rows)
+        return found
 
     def _reporter(
-        self, session: Session, message: Inbound, now: datetime, preloaded: Preloaded | None
+        self, session: Session, message: Inbound, now: datetime, prepared: Prepared | None
     ) -> tuple[Reporter, Conversation | None]:
         """The reporter (created on first contact) and their conversation, locked and loaded
         in one statement: one round trip instead of two on every turn. A batch's first turn
-        of a reporter finds them in ``preloaded``; a later turn of theirs in the same batch
-        reads them again, as its earlier turn changed them."""
-        lookup = f"{message.channel}:{message.address}"
+        of a reporter finds them in ``prepared``; a later turn of theirs in the same batch
+        reads them again, after the batch's saves so far are written (a locking read
+        refreshes the loaded objects from the rows)."""
+        lookup = _lookup(message)
         # FOR UPDATE serialises one reporter's turns on PostgreSQL; on SQLite every turn
         # already holds the write lock (BEGIN IMMEDIATE).
-        found = preloaded.pop(lookup, None) if preloaded else None
-        if found is None:
+        if prepared is not None and lookup in prepared.reporters:
+            found = prepared.reporters.pop(lookup)
+        else:
+            if prepared is not None:
+                self.finish(session, prepared)
             found = session.execute(_LOAD, {"lookup": lookup}).first()
         reporter, conversation = found if found is not None else (None, None)
         if reporter is None:
@@ -415,7 +412,17 @@ class Engine:
             reporter.profile_name = message.profile_name
         return reporter, conversation
 
-    def _save(self, session: Session, turn: Turn, conversation: Conversation | None) -> None:
+    def _save(
+        self,
+        session: Session,
+        turn: Turn,
+        conversation: Conversation | None,
+        prepared: Prepared | None,
+    ) -> None:
+        """Write the turn's step and draft, checked against the version the turn read. In a
+        batch (``prepared``) the UPDATE is queued for ``finish``, and the loaded object takes
+        the saved values as committed, so the unit of work writes nothing itself. The batch's
+        load locked the reporter, so the check cannot fail in between."""
         if conversation is None:
             session.add(
                 Conversation(
@@ -428,19 +435,27 @@ class Engine:
             )
             session.flush()
             return
+        version = conversation.version + 1
+        values = {
+            "rid": conversation.reporter_id,
+            "seen": conversation.version,
+            "new_step": turn.step,
+            "new_state": turn.state,
+            "new_version": version,
+            "new_updated_at": turn.now,
+        }
+        if prepared is not None:
+            prepared.saves.append(values)
+            for name, value in (
+                ("step", turn.step),
+                ("state", turn.state),
+                ("version", version),
+                ("updated_at", turn.now),
+            ):
+                set_committed_value(conversation, name, value)
+            return
         session.flush()  # the reporter's own changes go first, as before
-        result = session.connection().execute(
-            _SAVE,
-            {
-                "rid": conversation.reporter_id,
-                "seen": conversation.version,
-                "new_step": turn.step,
-                "new_state": turn.state,
-                "new_version": conversation.version + 1,
-                "new_updated_at": turn.now,
-            },
-        )
-        if result.rowcount != 1:
+        if session.connection().execute(_SAVE, values).rowcount != 1:
             raise ConcurrentUpdate("conversation changed by another worker")
         session.expire(conversation)
 
@@ -629,28 +644,6 @@ class Engine:
         return len(rows)
 
 
-def _defer_save(prepared: Prepared, lookup: str, turn: Turn, conversation: Conversation) -> None:
-    """Queue a batch turn's conversation save for ``Engine.finish``. The loaded object takes
-    the saved values (as committed: the unit of work writes nothing itself), and the saves are
-    written before the reporter's next turn in the batch reads them again (a locking read
-    refreshes the object from the row). The batch's load locked the reporter, so the version
-    check cannot fail in between."""
-    prepared.deferred.add(lookup)
-    version = conversation.version + 1
-    prepared.saves.append(
-        {
-            "rid": conversation.reporter_id,
-            "seen": conversation.version,
-            "new_step": turn.step,
-            "new_state": turn.state,
-            "new_version": version,
-            "new_updated_at": turn.now,
-        }
-    )
-    for name, value in (
-        ("step", turn.step),
-        ("state", turn.state),
-        ("version", version),
-        ("updated_at", turn.now),
-    ):
-        set_committed_value(conversation, name, value)
+def _lookup(message: Inbound) -> str:
+    """The plain form of a reporter's blind-index lookup (the column stores its keyed hash)."""
+    return f"{message.channel}:{message.address}"
