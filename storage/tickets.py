@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.crypto import ReceiptHasher, normalise_readable, readable_token
@@ -91,13 +91,16 @@ def create_ticket(
     # The inbox's word search (the text itself stays encrypted).
     index_ticket(session, ticket, new=True)
     if new.evidence_ids:
-        for evidence in session.exec(
-            select(Evidence).where(
-                col(Evidence.id).in_(new.evidence_ids), Evidence.reporter_id == new.reporter_id
+        # One UPDATE, not a SELECT of the rows and an UPDATE each: a report is filed inside a
+        # turn batch, where every round trip also waits for the GIL (bot/turns.py).
+        session.execute(
+            update(Evidence)
+            .where(
+                col(Evidence.id).in_(new.evidence_ids), col(Evidence.reporter_id) == new.reporter_id
             )
-        ):
-            evidence.ticket_id = ticket.id
-            session.add(evidence)
+            .values(ticket_id=ticket.id)
+            .execution_options(synchronize_session="fetch")
+        )
     return ticket, receipt
 
 
