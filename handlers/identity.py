@@ -20,8 +20,8 @@ from sqlmodel import select
 
 from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.types import Choice, Inbound
-from storage.identity import IdentityError, attach_identity, office_key, seal_field
-from storage.models import Office, Ticket
+from storage.identity import IdentityError, attach_identity, seal_field
+from storage.models import Office, OfficeKey, Ticket
 
 NAME_MAX = 120
 ADDRESS_MIN = 10
@@ -62,9 +62,9 @@ def valid_phone(text: str) -> str | None:
 # --- entry from the report flow --------------------------------------------------------------
 
 
-def offer_identity(turn: Turn, ticket: Ticket) -> str | None:
-    """After submission: offer the sealed formal lane, or say honestly why it is not possible."""
-    key = office_key(turn.session, ticket.office_code)
+def offer_identity(turn: Turn, ticket: Ticket, key: OfficeKey | None) -> str | None:
+    """After submission: offer the sealed formal lane, or say honestly why it is not possible.
+    ``key`` is the ticket's office's sealing key, read with the office (``office_and_key``)."""
     if key is None:
         turn.say("identity_unavailable", code=ticket.code)
         return None

@@ -12,6 +12,7 @@ from handlers.engine import STAY, Step, Turn, normalise, pick
 from handlers.evidence import file_attachment, file_link
 from handlers.identity import offer_identity
 from handlers.types import Choice, Inbound
+from storage.identity import office_and_key
 from storage.models import Office
 from storage.offices import INSTITUTION_LEVELS, NATIONAL_CODE, route
 from storage.tickets import NewTicket, create_ticket, lockout_since, tickets_since
@@ -737,11 +738,12 @@ def _submit(turn: Turn) -> str | None:
         hasher=turn.engine.receipts,
         now=turn.now,
     )
-    office = _office_name(turn)
+    office, key = office_and_key(turn.session, ticket.office_code)
     turn.state.clear()
     turn.ticket_code = ticket.code
-    turn.say("submitted", office=office, code=ticket.code, receipt=receipt)
-    return offer_identity(turn, ticket)  # the optional sealed formal lane (handlers.identity)
+    turn.say("submitted", office=office.name if office else "-", code=ticket.code, receipt=receipt)
+    # The optional sealed formal lane (handlers.identity), offered with the key just read.
+    return offer_identity(turn, ticket, key)
 
 
 # --- resume ----------------------------------------------------------------------------------

@@ -91,6 +91,17 @@ def office_key(session: Session, office_code: str) -> OfficeKey | None:
     return session.get(OfficeKey, office_code)
 
 
+def office_and_key(session: Session, office_code: str) -> tuple[Office | None, OfficeKey | None]:
+    """An office and its sealing key in one query. A filed report needs both (the office's
+    name for the receipt, its key for the formal lane's offer)."""
+    found = session.exec(
+        select(Office, OfficeKey)
+        .outerjoin(OfficeKey, col(OfficeKey.office_code) == col(Office.code))
+        .where(Office.code == office_code)
+    ).first()
+    return (None, None) if found is None else (found[0], found[1])
+
+
 def create_office_key(
     session: Session,
     office_code: str,
