@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="NETRA_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     # Group commit: turns arriving together share one transaction, at most TURN_BATCH_MAX of
-    # them; TURN_BATCHES transactions at once (0: 1 on SQLite, 2 on PostgreSQL).
+    # them; TURN_BATCHES transactions at once (0: 1 on SQLite, 2 on PostgreSQL), a further one
+    # only when more turns wait than one batch takes.
     turn_batch_max: int = Field(default=32, ge=1, alias="TURN_BATCH_MAX")
     turn_batches: int = Field(default=0, ge=0, alias="TURN_BATCHES")
     host: str = Field(default="127.0.0.1", alias="NETRA_HOST")

@@ -79,7 +79,8 @@ class TurnBatcher:
     """Queues turns from the event loop and runs them in batches on ``threads``.
 
     ``workers`` batches may run at once (PostgreSQL: their round trips overlap; SQLite: one
-    writer, so the next batch only waits for the lock).
+    writer, so the next batch only waits for the lock), a further one only when more turns
+    wait than one batch takes (``_start``).
     """
 
     def __init__(
@@ -109,7 +110,13 @@ class TurnBatcher:
         return await future
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        while self._queue and self._running < self.workers:
+        # A further batch beside a running one only when more turns wait than one batch takes:
+        # overlapping transactions hide round trips, but splitting what one batch could run
+        # costs each turn its share of a second batch's statements and GIL hand-overs.
+        while self._queue and (
+            self._running == 0
+            or (self._running < self.workers and len(self._queue) >= self.max_batch)
+        ):
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             self._running += 1
             turns = [(p.message, p.transport) for p in batch]

@@ -7,7 +7,9 @@ turn is one whose engine call raises, as a body that can never be handled does.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from sqlmodel import col, select
 
 from bot.runtime import Netra, utcnow
 from bot.sender import OutboxSender
+from bot.turns import BatchResult, TurnBatcher
 from handlers.types import Inbound, Outcome
 from storage import outbox
 from storage.models import Conversation, InboundMessage, OutboxMessage, Reporter
@@ -234,3 +237,46 @@ def test_a_reply_waits_behind_an_earlier_message_of_the_same_reporter(netra):
     with netra.session() as session:
         fresh = session.exec(select(OutboxMessage).where(col(OutboxMessage.reply).is_(True))).all()
     assert fresh and all(m.claimed_until is None for m in fresh), "given back, not handed off"
+
+
+class _GatedBatcher(TurnBatcher):
+    """Batches that wait for a gate, so what the webhooks queue meanwhile can be watched."""
+
+    def __init__(self, netra: Netra, threads: ThreadPoolExecutor, max_batch: int) -> None:
+        super().__init__(netra, threads, workers=2, max_batch=max_batch)
+        self.gate = threading.Event()
+        self.started: list[list[str]] = []
+
+    def run_batch(self, batch: list[tuple[Inbound, str | None]]) -> BatchResult:
+        self.started.append([m.address for m, _ in batch])
+        self.gate.wait(10)
+        return BatchResult([Outcome(replies=[]) for _ in batch])
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+
+
+def test_a_second_batch_runs_beside_the_first_only_when_more_wait_than_one_takes(netra):
+    """Turns that one batch can take wait for it (splitting them would cost each a share of a
+    second transaction); a queue longer than a batch starts the second at once."""
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        batcher = _GatedBatcher(netra, threads, max_batch=3)
+
+        async def scenario() -> list[list[str]]:
+            first = asyncio.ensure_future(batcher.submit(_message("a", 1), None))
+            await _until(lambda: batcher.started)
+            few = [asyncio.ensure_future(batcher.submit(_message(c, 1), None)) for c in "bc"]
+            await asyncio.sleep(0.1)
+            assert batcher.started == [["a"]], "two waiting turns fit one batch: they wait"
+            more = [asyncio.ensure_future(batcher.submit(_message(c, 1), None)) for c in "de"]
+            await _until(lambda: len(batcher.started) == 2)
+            assert batcher.started == [["a"], ["b", "c", "d"]], "four waiting: a second batch"
+            batcher.gate.set()
+            await asyncio.gather(first, *few, *more)
+            return batcher.started
+
+        assert asyncio.run(scenario()) == [["a"], ["b", "c", "d"], ["e"]]
