@@ -398,7 +398,10 @@ class Engine:
             )
             session.add(reporter)
             session.flush()  # a concurrent first message loses here and retries
-            session.refresh(reporter)  # hold the stored hash, never the raw identifier
+            # Hold the stored hash, never the raw identifier. It is computed here, as the
+            # column type computed it for the INSERT; a refresh cost a round trip more.
+            stored = _LOOKUP.process_bind_param(lookup, session.get_bind().dialect)
+            set_committed_value(reporter, "lookup", stored)
             return reporter, None
         # Only real changes are written: rewriting ``last_inbound_at`` on every turn was one
         # UPDATE (and a unit-of-work flush) per turn for a time its readers need to the minute
