@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -94,12 +94,15 @@ def office_key(session: Session, office_code: str) -> OfficeKey | None:
 def office_and_key(session: Session, office_code: str) -> tuple[Office | None, OfficeKey | None]:
     """An office and its sealing key in one query. A filed report needs both (the office's
     name for the receipt, its key for the formal lane's offer)."""
-    found = session.exec(
-        select(Office, OfficeKey)
-        .outerjoin(OfficeKey, col(OfficeKey.office_code) == col(Office.code))
-        .where(Office.code == office_code)
-    ).first()
+    found = session.execute(_OFFICE_AND_KEY, {"code": office_code}).first()
     return (None, None) if found is None else (found[0], found[1])
+
+
+_OFFICE_AND_KEY = (
+    select(Office, OfficeKey)
+    .outerjoin(OfficeKey, col(OfficeKey.office_code) == col(Office.code))
+    .where(col(Office.code) == bindparam("code"))
+)
 
 
 def create_office_key(
