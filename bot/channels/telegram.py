@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import mimetypes
 import time
@@ -162,12 +161,14 @@ def render_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | 
 
 
 @lru_cache(maxsize=1024)
-def markup_json(choices: tuple[Choice, ...]) -> str | None:
-    """``render_markup`` as the JSON the Bot API takes, kept per set of choices: every
+def markup_json(choices: tuple[Choice, ...]) -> dict[str, Any] | None:
+    """``render_markup`` as the JSON object the Bot API takes, kept per set of choices: every
     reporter at a step gets the same keyboard, and PTB's ``to_dict`` of it on every send was
-    a fifteenth of the server's CPU (bench/chat.py, py-spy)."""
+    a fifteenth of the server's CPU (bench/chat.py, py-spy). The one object is shared by every
+    send of those choices, so nothing may change it; the request encodes it with the rest of
+    the message in one ``json.dumps``."""
     markup = render_markup(Reply("", choices=choices))
-    return None if markup is None else json.dumps(markup.to_dict(), ensure_ascii=False)
+    return None if markup is None else markup.to_dict()
 
 
 def _rows(items: list[Any], per_row: int) -> list[list[Any]]:
@@ -258,7 +259,9 @@ class TelegramTransport:
             markup = markup_json(tuple(message.choices)) if last and message.choices else None
             await self._send_one(chat_id, part, markup, reply=reply)
 
-    async def _send_one(self, chat_id: int, text: str, markup: str | None, *, reply: bool) -> None:
+    async def _send_one(
+        self, chat_id: int, text: str, markup: dict[str, Any] | None, *, reply: bool
+    ) -> None:
         bot = await self._ready()
         await self.limiter.wait(chat_id, reply=reply)
         try:
