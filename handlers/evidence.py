@@ -7,7 +7,7 @@ reporter's language, so they share this.
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import Table, func, insert
 from sqlmodel import col, select
 
 from handlers.documents import neutral_name, strip_document_metadata
@@ -18,6 +18,9 @@ from handlers.video import ISO_MEDIA_TYPES, strip_video_metadata
 from storage.models import Evidence
 
 LINK_MAX = 2000
+
+_TABLE: Table = Evidence.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
 def file_attachment(
@@ -68,18 +71,20 @@ def _store(
     link: str | None = None,
     ticket_id: int | None = None,
 ) -> int:
-    evidence = Evidence(
-        ticket_id=ticket_id,
-        reporter_id=turn.reporter.id,
-        kind=kind,
-        content_type=content_type,
-        size=len(data) if data else 0,
-        filename=filename[:200] if filename else None,
-        link=link,
-        data=data,
-        created_at=turn.now,
-    )
-    turn.session.add(evidence)
-    turn.session.flush()
-    assert evidence.id is not None
-    return evidence.id
+    # One INSERT on the connection, not an object through the unit of work: nothing in the
+    # turn reads the evidence back as an object, and the flush of one new row took 2.5
+    # (PostgreSQL) to 4.7 (SQLite) times the CPU of its statement alone, about 3 % of the
+    # server's CPU under bench chat. The column types encrypt here as they do in a flush.
+    values = {
+        "ticket_id": ticket_id,
+        "reporter_id": turn.reporter.id,
+        "kind": kind,
+        "content_type": content_type,
+        "size": len(data) if data else 0,
+        "filename": filename[:200] if filename else None,
+        "link": link,
+        "data": data,
+        "created_at": turn.now,
+    }
+    evidence_id: int = turn.session.connection().execute(_INSERT, values).scalar_one()
+    return evidence_id
