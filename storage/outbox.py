@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, or_, update
+from sqlalchemy import and_, delete, exists, or_, update
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, col, select
 
+from storage.bulk import BulkInsert
 from storage.models import OutboxMessage
 
 # Short: a sender records each delivery within moments, so a lease only has to outlast one send
@@ -106,7 +107,7 @@ def _unwritten(values: dict[str, Any]) -> OutboxMessage:
     return message
 
 
-_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+_INSERT = BulkInsert(_TABLE, _COLUMNS)
 
 
 def write_queued(session: Session) -> None:
@@ -121,7 +122,7 @@ def write_queued(session: Session) -> None:
     rows, hand_off.unwritten = hand_off.unwritten, []
     session.flush()  # the reporters and tickets they point at go first
     values = [{name: getattr(m, name) for name in _COLUMNS} for m in rows]
-    ids = session.connection().execute(_INSERT, values).scalars().all()
+    ids = _INSERT(session.connection(), values)
     for m, row_id in zip(rows, ids, strict=True):
         m.id = row_id
         make_transient_to_detached(m)
