@@ -29,7 +29,7 @@ def _row(i: int, **changes: Any) -> dict[str, Any]:
         "attempts": 0,
         "next_attempt_at": NOW + timedelta(seconds=i),
         "claimed_until": NOW + timedelta(seconds=30) if i % 2 else None,
-        "last_error": None,
+        "last_error": "gagal: “429” — coba lagi" if i % 4 == 0 else None,
         "created_at": NOW,
         "sent_at": None,
         "reply": bool(i % 3),
@@ -54,6 +54,7 @@ def test_each_row_gets_the_id_of_its_place_and_reads_back_whole(netra: Netra) ->
         assert message.payload == row["payload"]
         assert message.next_attempt_at.replace(tzinfo=UTC) == row["next_attempt_at"]
         assert message.reply is row["reply"]
+        assert message.last_error == row["last_error"]
         claimed = message.claimed_until
         assert (claimed and claimed.replace(tzinfo=UTC)) == row["claimed_until"]
 
