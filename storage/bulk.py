@@ -20,29 +20,56 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Insert, Row, Table, insert
 
 Processor = Callable[[Any], Any] | None
 _LENGTH = re.compile(r"\(\d+\)$")
 
 
 class BulkInsert:
-    """An INSERT of many rows of ``columns`` into ``table``, returning the new ids in order.
+    """An INSERT of many rows of ``columns`` into ``table``, returning what ``returning``
+    names; by default the new ids, in the rows' order.
 
-    On PostgreSQL the values, after their columns' bind processing (encryption), must be what
-    JSON holds or dates and times; the outbox's are.
+    ``portable`` is the statement used elsewhere than on PostgreSQL (it must return the same
+    columns); ``conflict`` is the ``ON CONFLICT`` clause for PostgreSQL, if any. On PostgreSQL
+    the values, after their columns' bind processing (encryption, keyed hashes), must be what
+    JSON holds, or dates and times.
     """
 
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        *,
+        returning: Sequence[str] = ("id",),
+        portable: Insert | None = None,
+        conflict: str = "",
+    ) -> None:
         self._table = table
         self._columns = tuple(columns)
+        self._returning = tuple(returning)
+        self._conflict = conflict
         self._keys = tuple(f"c{i}" for i in range(len(self._columns)))
-        self._portable = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        self._portable = (
+            portable
+            if portable is not None
+            else insert(table).returning(
+                *(table.c[name] for name in returning), sort_by_parameter_order=True
+            )
+        )
         self._json: dict[str, tuple[str, tuple[Processor, ...]]] = {}
 
-    def __call__(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    def ids(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """The new rows' ids, in the rows' order. On PostgreSQL they come from the table's
+        sequence in the ORDER BY's order, the rows' order; sorting them is what SQLAlchemy's
+        own ordered multi-row INSERT does there."""
+        return sorted(row[0] for row in self(connection, rows))
+
+    def __call__(
+        self, connection: Connection, rows: Sequence[dict[str, Any]]
+    ) -> Sequence[Row[Any]]:
         if connection.dialect.name != "postgresql":
-            return list(connection.execute(self._portable, list(rows)).scalars().all())
+            return connection.execute(self._portable, list(rows)).all()
         sql, processors = self._for(connection)
         pairs = tuple(zip(self._keys, self._columns, processors, strict=True))
         document = json.dumps(
@@ -56,9 +83,7 @@ class BulkInsert:
             default=_iso,
             ensure_ascii=False,
         )
-        # The ids come from the table's sequence in the ORDER BY's order, the rows' order;
-        # sorting them is what SQLAlchemy's own ordered multi-row INSERT does on PostgreSQL.
-        return sorted(row[0] for row in connection.exec_driver_sql(sql, (document,)).all())
+        return connection.exec_driver_sql(sql, (document,)).all()
 
     def _for(self, connection: Connection) -> tuple[str, tuple[Processor, ...]]:
         """The statement and the columns' bind processors (encryption, for the encrypted
@@ -75,11 +100,12 @@ class BulkInsert:
                 for key, c in zip(self._keys, columns, strict=True)
             )
             keys = ", ".join(self._keys)
+            returning = ", ".join(dialect.identifier_preparer.quote(n) for n in self._returning)
             table = dialect.identifier_preparer.format_table(self._table)
             sql = (
                 f"INSERT INTO {table} ({names}) SELECT {keys} FROM ROWS FROM "
                 f"(json_to_recordset(%s::json) AS ({fields})) WITH ORDINALITY AS r({keys}, n) "
-                "ORDER BY n RETURNING id"
+                f"ORDER BY n {self._conflict} RETURNING {returning}"
             )
             processors = tuple(c.type.bind_processor(dialect) for c in columns)
             made = self._json[dialect.name] = (sql, processors)

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
+from storage.bulk import BulkInsert
 from storage.crypto import BlindIndex
 from storage.models import InboundMessage
 
@@ -31,19 +32,25 @@ def first_sightings(
     retries."""
     if not messages:
         return set()
-    dialect = session.get_bind().dialect
+    connection = session.connection()
+    dialect = connection.dialect
     unique = set(messages)
     values = [{"channel": c, "platform_id": p, "received_at": now} for c, p in unique]
-    rows = session.connection().execute(_MANY[dialect.name], values).all()
+    rows = _RECORD(connection, values)
     # The returned id is the stored keyed hash: match it back to the plain ids.
     stored = {(row.channel, row.platform_id) for row in rows}
     keyed = _PLATFORM_ID.process_bind_param
     return {(c, p) for c, p in unique if (c, keyed(p, dialect)) in stored}
 
 
-_MANY = {
-    name: insert(_TABLE)
+_RECORD = BulkInsert(
+    _TABLE,
+    ("channel", "platform_id", "received_at"),
+    returning=("channel", "platform_id"),
+    # SQLite's spelled-out INSERT; on PostgreSQL the same rows go as one JSON document, one
+    # statement text for any batch size (storage/bulk.py).
+    portable=sqlite.insert(_TABLE)
     .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
-    .returning(_TABLE.c.channel, _TABLE.c.platform_id)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+    .returning(_TABLE.c.channel, _TABLE.c.platform_id),
+    conflict="ON CONFLICT (channel, platform_id) DO NOTHING",
+)

@@ -122,7 +122,7 @@ def write_queued(session: Session) -> None:
     rows, hand_off.unwritten = hand_off.unwritten, []
     session.flush()  # the reporters and tickets they point at go first
     values = [{name: getattr(m, name) for name in _COLUMNS} for m in rows]
-    ids = _INSERT(session.connection(), values)
+    ids = _INSERT.ids(session.connection(), values)
     for m, row_id in zip(rows, ids, strict=True):
         m.id = row_id
         make_transient_to_detached(m)

@@ -41,8 +41,8 @@ def test_each_row_gets_the_id_of_its_place_and_reads_back_whole(netra: Netra) ->
     insert = BulkInsert(_TABLE, _COLUMNS)
     rows = [_row(i) for i in range(37)]
     with netra.db.begin() as conn:
-        first = insert(conn, rows[:5])
-        ids = insert(conn, rows[5:])  # another count: the statement is the same one
+        first = insert.ids(conn, rows[:5])
+        ids = insert.ids(conn, rows[5:])  # another count: the statement is the same one
     ids = first + ids
     assert len(set(ids)) == 37
     assert ids == sorted(ids)
@@ -61,7 +61,7 @@ def test_each_row_gets_the_id_of_its_place_and_reads_back_whole(netra: Netra) ->
 
 def test_addresses_and_payloads_are_stored_encrypted(netra: Netra) -> None:
     with netra.db.begin() as conn:
-        BulkInsert(_TABLE, _COLUMNS)(conn, [_row(i) for i in range(3)])
+        BulkInsert(_TABLE, _COLUMNS).ids(conn, [_row(i) for i in range(3)])
     with netra.db.connect() as conn:
         raw = conn.execute(text("SELECT address, payload FROM outboxmessage")).all()
     assert len(raw) == 3
@@ -74,6 +74,6 @@ def test_addresses_and_payloads_are_stored_encrypted(netra: Netra) -> None:
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_value_too_long_for_its_column_is_refused_not_cut(netra: Netra) -> None:
     with pytest.raises(DBAPIError), netra.db.begin() as conn:
-        BulkInsert(_TABLE, _COLUMNS)(conn, [_row(0), _row(1, transport="t" * 17)])
+        BulkInsert(_TABLE, _COLUMNS).ids(conn, [_row(0), _row(1, transport="t" * 17)])
     with netra.db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM outboxmessage")).scalar_one() == 0
