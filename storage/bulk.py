@@ -28,7 +28,7 @@ _LENGTH = re.compile(r"\(\d+\)$")
 
 class BulkInsert:
     """An INSERT of many rows of ``columns`` into ``table``, returning what ``returning``
-    names; by default the new ids, in the rows' order.
+    names (nothing when it names nothing); by default the new ids, in the rows' order.
 
     ``portable`` is the statement used elsewhere than on PostgreSQL (it must return the same
     columns); ``conflict`` is the ``ON CONFLICT`` clause for PostgreSQL, if any. On PostgreSQL
@@ -56,6 +56,8 @@ class BulkInsert:
             else insert(table).returning(
                 *(table.c[name] for name in returning), sort_by_parameter_order=True
             )
+            if returning
+            else insert(table)
         )
         self._json: dict[str, tuple[str, tuple[Processor, ...]]] = {}
 
@@ -69,7 +71,8 @@ class BulkInsert:
         self, connection: Connection, rows: Sequence[dict[str, Any]]
     ) -> Sequence[Row[Any]]:
         if connection.dialect.name != "postgresql":
-            return connection.execute(self._portable, list(rows)).all()
+            result = connection.execute(self._portable, list(rows))
+            return result.all() if self._returning else ()
         sql, processors = self._for(connection)
         pairs = tuple(zip(self._keys, self._columns, processors, strict=True))
         document = json.dumps(
@@ -83,7 +86,8 @@ class BulkInsert:
             default=_iso,
             ensure_ascii=False,
         )
-        return connection.exec_driver_sql(sql, (document,)).all()
+        result = connection.exec_driver_sql(sql, (document,))
+        return result.all() if self._returning else ()
 
     def _for(self, connection: Connection) -> tuple[str, tuple[Processor, ...]]:
         """The statement and the columns' bind processors (encryption, for the encrypted
@@ -101,11 +105,13 @@ class BulkInsert:
             )
             keys = ", ".join(self._keys)
             returning = ", ".join(dialect.identifier_preparer.quote(n) for n in self._returning)
+            if returning:
+                returning = f"RETURNING {returning}"
             table = dialect.identifier_preparer.format_table(self._table)
             sql = (
                 f"INSERT INTO {table} ({names}) SELECT {keys} FROM ROWS FROM "
                 f"(json_to_recordset(%s::json) AS ({fields})) WITH ORDINALITY AS r({keys}, n) "
-                f"ORDER BY n {self._conflict} RETURNING {returning}"
+                f"ORDER BY n {self._conflict} {returning}"
             )
             processors = tuple(c.type.bind_processor(dialect) for c in columns)
             made = self._json[dialect.name] = (sql, processors)

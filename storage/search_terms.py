@@ -23,9 +23,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from storage.bulk import BulkInsert
 from storage.crypto import installed_keys
 from storage.models import Ticket, TicketTerm
 
@@ -33,8 +34,10 @@ PURPOSE = "ticket.term"
 HASH_CHARS = 32  # 128 bits of the HMAC: no collisions at any realistic size
 MAX_TERMS = 400  # per ticket: a description is at most a few thousand characters
 MAX_QUERY_WORDS = 6
-# Core, not the ORM's bulk insert: a filed report writes a few dozen of these.
-_INSERT_TERM = insert(TicketTerm.__table__)  # type: ignore[attr-defined]
+# Core, not the ORM's bulk insert: a filed report writes a few dozen of these, on PostgreSQL
+# as one JSON document (storage/bulk.py): one statement text for any number of words.
+_TERMS = TicketTerm.__table__  # type: ignore[attr-defined]
+_INSERT_TERM = BulkInsert(_TERMS, ("term_hash", "ticket_id"), returning=())
 # Words too common in reports to narrow a search; skipping them keeps the index small.
 STOPWORDS = frozenset(
     "yang dan di ke dari itu ini dengan untuk pada ada tidak atau juga dalam akan sudah "
@@ -76,8 +79,8 @@ def index_ticket(session: Session, ticket: Ticket, *, new: bool = False) -> int:
         forget_ticket(session, ticket.id)
     hashes = sorted({term_hash(w) for w in ticket_words(ticket)})
     if hashes:
-        session.connection().execute(
-            _INSERT_TERM, [{"term_hash": h, "ticket_id": ticket.id} for h in hashes]
+        _INSERT_TERM(
+            session.connection(), [{"term_hash": h, "ticket_id": ticket.id} for h in hashes]
         )
     return len(hashes)
 
