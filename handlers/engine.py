@@ -19,8 +19,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, insert, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from handlers.messages import t
@@ -31,6 +30,7 @@ from storage.db import ConcurrentUpdate
 from storage.inbound import first_sightings
 from storage.models import Conversation, Evidence, Reporter
 from storage.regions import Region, RegionDirectory
+from storage.rows import RowObjects
 from storage.workflow import Windows
 
 # A conversation saved with a version check: built once, Core on the table (no ORM bulk-update
@@ -71,13 +71,11 @@ _REPORTERS = Reporter.__table__  # type: ignore[attr-defined]
 _LOOKUP = cast(BlindIndex, _REPORTERS.c.lookup.type)
 
 # A first message's reporter and a new conversation are one INSERT each on the connection,
-# not objects flushed through the unit of work, which took 2.5 (PostgreSQL) to 4.7 (SQLite)
-# times the CPU of the statement alone (together about 4 % of the server's CPU under bench
-# chat, where every conversation starts in a new chat). The reporter then joins the session
-# as a loaded row would.
+# not objects flushed through the unit of work (storage/rows.py; together about 4 % of the
+# server's CPU under bench chat, where every conversation starts in a new chat).
 _NEW_REPORTER = insert(_REPORTERS).returning(_REPORTERS.c.id)
 _NEW_CONVERSATION = insert(_CONVERSATIONS)
-_REPORTER_CLASS = manager_of_class(Reporter)
+_REPORTER_ROWS = RowObjects(Reporter)
 
 # Reporters and conversations loaded ahead for a batch, by plain lookup (channel:address);
 # None for a lookup of the batch that had no reporter yet.
@@ -415,28 +413,23 @@ class Engine:
     def _new_reporter(
         self, session: Session, message: Inbound, lookup: str, now: datetime
     ) -> Reporter:
-        values: dict[str, Any] = {
-            "lookup": lookup,
-            "channel": message.channel,
-            "address": message.address,
-            "profile_name": message.profile_name,
-            "lang": "id",
-            "created_at": now,
-            "last_inbound_at": now,
-            "unreachable": False,
-            "subscribed": False,
-        }
+        values = _REPORTER_ROWS.complete(
+            {
+                "lookup": lookup,
+                "channel": message.channel,
+                "address": message.address,
+                "profile_name": message.profile_name,
+                "created_at": now,
+                "last_inbound_at": now,
+            }
+        )
         # A concurrent first message of the same person loses here (unique lookup) and the
         # turn is retried, finding the winner's row.
         values["id"] = session.connection().execute(_NEW_REPORTER, values).scalar_one()
         # The object holds the stored hash, never the raw identifier: computed here as the
         # column type computed it for the INSERT.
         values["lookup"] = _LOOKUP.process_bind_param(lookup, session.get_bind().dialect)
-        reporter: Reporter = _REPORTER_CLASS.new_instance()
-        reporter.__dict__.update(values)
-        make_transient_to_detached(reporter)
-        session.add(reporter)
-        return reporter
+        return _REPORTER_ROWS.loaded(session, values)
 
     def _save(
         self,

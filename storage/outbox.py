@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, update
-from sqlalchemy.orm import aliased, make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.bulk import BulkInsert
 from storage.models import OutboxMessage
+from storage.rows import RowObjects
 
 # Short: a sender records each delivery within moments, so a lease only has to outlast one send
 # (10 s read timeout) and the recording's retries; a dead sender's rows go out again sooner.
@@ -81,7 +81,9 @@ def enqueue(
         return message
     if reply and transport in hand_off.transports:
         values["claimed_until"] = now + LEASE
-    message = _unwritten(values)
+    # Built as the ORM builds a row it loads (storage/rows.py): it only carries values to one
+    # INSERT (write_queued) and then joins the session as a loaded row.
+    message = _ROWS.build(values)
     hand_off.rows.append(message)
     hand_off.unwritten.append(message)
     return message
@@ -89,24 +91,7 @@ def enqueue(
 
 _TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
-_MANAGER = manager_of_class(OutboxMessage)
-_DEFAULTS = {
-    name: info.default
-    for name, info in OutboxMessage.model_fields.items()
-    if not info.is_required() and info.default_factory is None
-}
-
-
-def _unwritten(values: dict[str, Any]) -> OutboxMessage:
-    """A row for ``write_queued``, built as the ORM builds one it loads (state set directly),
-    not through SQLModel's ``__init__``, which set every field through the instrumentation
-    one by one: about a tenth of a turn batch's CPU, for objects that only carry values to
-    one INSERT and then join the session as loaded rows."""
-    message: OutboxMessage = _MANAGER.new_instance()
-    message.__dict__.update(_DEFAULTS, **values)
-    return message
-
-
+_ROWS = RowObjects(OutboxMessage)
 _INSERT = BulkInsert(_TABLE, _COLUMNS)
 
 
@@ -125,8 +110,7 @@ def write_queued(session: Session) -> None:
     ids = _INSERT.ids(session.connection(), values)
     for m, row_id in zip(rows, ids, strict=True):
         m.id = row_id
-        make_transient_to_detached(m)
-        session.add(m)
+        _ROWS.attach(session, m)
 
 
 def keep_order(session: Session, rows: list[OutboxMessage], mine: frozenset[int]) -> None:

@@ -7,12 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import manager_of_class
 from sqlmodel import Session, col, select
 
 from storage.crypto import ReceiptHasher, normalise_readable, readable_token
 from storage.models import Evidence, StatusAttempt, Ticket
+from storage.rows import RowObjects
 from storage.search_terms import index_ticket
 
 STATUSES = ("baru", "dikaji", "perlu_info", "ditindaklanjuti", "selesai", "tidak_ditindaklanjuti")
@@ -78,48 +77,47 @@ def create_ticket(
     The receipt exists in clear only in the return value: the database keeps its argon2 hash.
     """
     receipt, receipt_hash = hasher.issue()
-    values = _TICKET_DEFAULTS | {
-        "receipt_hash": receipt_hash,
-        "reporter_id": new.reporter_id,
-        "office_code": new.office_code,
-        "region_code": new.region_code,
-        "category": new.category,
-        "institution_level": new.institution_level,
-        "incident_date": new.incident_date,
-        "learned_date": new.learned_date,
-        "late": new.late,
-        "lang": new.lang,
-        "created_at": now,
-        "updated_at": now,
-        "accused_position": new.accused_position,
-        "accused_name": new.accused_name,
-        "description": new.description,
-        "witnesses": new.witnesses,
-        "race": new.race,
-        "employment": new.employment,
-        "accused_nip": new.accused_nip,
-        "place": new.place,
-        "incident_time": new.incident_time,
-        "how_known": new.how_known,
-        "witnesses_willing": new.witnesses_willing,
-        "gakkumdu": new.gakkumdu,
-    }
+    values = _TICKET_ROWS.complete(
+        {
+            "receipt_hash": receipt_hash,
+            "reporter_id": new.reporter_id,
+            "office_code": new.office_code,
+            "region_code": new.region_code,
+            "category": new.category,
+            "institution_level": new.institution_level,
+            "incident_date": new.incident_date,
+            "learned_date": new.learned_date,
+            "late": new.late,
+            "lang": new.lang,
+            "created_at": now,
+            "updated_at": now,
+            "accused_position": new.accused_position,
+            "accused_name": new.accused_name,
+            "description": new.description,
+            "witnesses": new.witnesses,
+            "race": new.race,
+            "employment": new.employment,
+            "accused_nip": new.accused_nip,
+            "place": new.place,
+            "incident_time": new.incident_time,
+            "how_known": new.how_known,
+            "witnesses_willing": new.witnesses_willing,
+            "gakkumdu": new.gakkumdu,
+        }
+    )
     connection = session.connection()
     insert_ticket = _NEW_TICKET[connection.dialect.name]
     while True:
         # A code already taken inserts nothing (ON CONFLICT DO NOTHING) and another is drawn:
         # one statement, where a SELECT for the code and the unit of work's INSERT were two
-        # round trips and an ORM flush (2.5-4.7x the CPU of the statement alone).
+        # round trips and an ORM flush (storage/rows.py).
         values["code"] = readable_token(2, CODE_LENGTH // 2)
         ticket_id = connection.execute(insert_ticket, values).scalar()
         if ticket_id is not None:
             break
     # The ticket joins the session as a loaded row would: a later change to it in this
     # transaction is written like any other.
-    ticket: Ticket = _TICKET_CLASS.new_instance()
-    ticket.__dict__.update(values, id=ticket_id)
-    make_transient_to_detached(ticket)
-    session.add(ticket)
+    ticket = _TICKET_ROWS.loaded(session, {**values, "id": ticket_id})
     # The inbox's word search (the text itself stays encrypted).
     index_ticket(session, ticket, new=True)
     if new.evidence_ids:
@@ -131,12 +129,7 @@ def create_ticket(
 
 
 _TICKETS = Ticket.__table__  # type: ignore[attr-defined]
-_TICKET_CLASS = manager_of_class(Ticket)
-_TICKET_DEFAULTS = {
-    name: info.default
-    for name, info in Ticket.model_fields.items()
-    if name != "id" and not info.is_required() and info.default_factory is None
-}
+_TICKET_ROWS = RowObjects(Ticket)
 _NEW_TICKET = {
     name: insert_(_TICKETS).on_conflict_do_nothing(index_elements=["code"]).returning(_TICKETS.c.id)
     for name, insert_ in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
