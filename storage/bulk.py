@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Table, insert
+from sqlalchemy import Connection, Dialect, Insert, Row, Table, insert
 
 Processor = Callable[[Any], Any] | None
 _LENGTH = re.compile(r"\(\d+\)$")
@@ -50,16 +50,16 @@ class BulkInsert:
         self._returning = tuple(returning)
         self._conflict = conflict
         self._keys = tuple(f"c{i}" for i in range(len(self._columns)))
-        self._portable = (
-            portable
-            if portable is not None
-            else insert(table).returning(
-                *(table.c[name] for name in returning), sort_by_parameter_order=True
-            )
-            if returning
-            else insert(table)
-        )
-        self._json: dict[str, tuple[str, tuple[Processor, ...]]] = {}
+        if portable is None:
+            portable = insert(table)
+            if returning:
+                portable = portable.returning(
+                    *(table.c[name] for name in returning), sort_by_parameter_order=True
+                )
+        self._portable = portable
+        # The PostgreSQL statement, and per column its key in the document, its name in the
+        # rows and its bind processor; made at first use (it needs the dialect).
+        self._postgresql: tuple[str, tuple[tuple[str, str, Processor], ...]] | None = None
 
     def ids(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
         """The new rows' ids, in the rows' order. On PostgreSQL they come from the table's
@@ -73,13 +73,12 @@ class BulkInsert:
         if connection.dialect.name != "postgresql":
             result = connection.execute(self._portable, list(rows))
             return result.all() if self._returning else ()
-        sql, processors = self._for(connection)
-        pairs = tuple(zip(self._keys, self._columns, processors, strict=True))
+        sql, fields = self._postgresql or self._prepare(connection.dialect)
         document = json.dumps(
             [
                 {
                     key: row[name] if process is None else process(row[name])
-                    for key, name, process in pairs
+                    for key, name, process in fields
                 }
                 for row in rows
             ],
@@ -89,33 +88,29 @@ class BulkInsert:
         result = connection.exec_driver_sql(sql, (document,))
         return result.all() if self._returning else ()
 
-    def _for(self, connection: Connection) -> tuple[str, tuple[Processor, ...]]:
-        """The statement and the columns' bind processors (encryption, for the encrypted
-        columns), made once per dialect: the document bypasses SQLAlchemy's own bind step."""
-        dialect = connection.dialect
-        made = self._json.get(dialect.name)
-        if made is None:
-            columns = [self._table.c[name] for name in self._columns]
-            names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
-            # VARCHAR without its length: the record's fields are only read as that type; the
-            # INSERT's own assignment then refuses a value too long, as a VALUES would.
-            fields = ", ".join(
-                f"{key} {_LENGTH.sub('', c.type.compile(dialect=dialect))}"
-                for key, c in zip(self._keys, columns, strict=True)
-            )
-            keys = ", ".join(self._keys)
-            returning = ", ".join(dialect.identifier_preparer.quote(n) for n in self._returning)
-            if returning:
-                returning = f"RETURNING {returning}"
-            table = dialect.identifier_preparer.format_table(self._table)
-            sql = (
-                f"INSERT INTO {table} ({names}) SELECT {keys} FROM ROWS FROM "
-                f"(json_to_recordset(%s::json) AS ({fields})) WITH ORDINALITY AS r({keys}, n) "
-                f"ORDER BY n {self._conflict} {returning}"
-            )
-            processors = tuple(c.type.bind_processor(dialect) for c in columns)
-            made = self._json[dialect.name] = (sql, processors)
-        return made
+    def _prepare(self, dialect: Dialect) -> tuple[str, tuple[tuple[str, str, Processor], ...]]:
+        """The statement and the columns' bind processors (encryption, keyed hashes), made
+        once: the document bypasses SQLAlchemy's own bind step."""
+        columns = [self._table.c[name] for name in self._columns]
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c.name) for c in columns)
+        # VARCHAR without its length: the record's fields are only read as that type; the
+        # INSERT's own assignment then refuses a value too long, as a VALUES would.
+        record = ", ".join(
+            f"{key} {_LENGTH.sub('', c.type.compile(dialect=dialect))}"
+            for key, c in zip(self._keys, columns, strict=True)
+        )
+        keys = ", ".join(self._keys)
+        returning = ", ".join(quote(name) for name in self._returning)
+        table = dialect.identifier_preparer.format_table(self._table)
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT {keys} FROM ROWS FROM "
+            f"(json_to_recordset(%s::json) AS ({record})) WITH ORDINALITY AS r({keys}, n) "
+            f"ORDER BY n {self._conflict} {'RETURNING ' + returning if returning else ''}"
+        )
+        processors = (c.type.bind_processor(dialect) for c in columns)
+        self._postgresql = (sql, tuple(zip(self._keys, self._columns, processors, strict=True)))
+        return self._postgresql
 
 
 def _iso(value: object) -> str:
